@@ -608,7 +608,27 @@ class Pipeline:
         """The output and input ports an edge joins."""
         return resolve_edge_ports(edge, self.spec_of(edge.source), self.spec_of(edge.target))
 
+    def show(self) -> Any:
+        """Display the live graph (statuses, inspector, previews); ``run()`` then animates it.
+
+        Returns the graph widget, or ``None`` outside a Jupyter kernel (static HTML shown).
+        """
+        from pipeflow_nb.display import show_pipeline
+
+        return show_pipeline(self)
+
+    def show_batch(self, batch: Any) -> Any:
+        """Display a batch result as a grid whose failed runs re-run alone through this pipeline."""
+        from pipeflow_nb.display import show_batch
+
+        return show_batch(batch, self)
+
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        from pipeflow_nb.display import pipeline_bundle
+
+        return pipeline_bundle(self, self._static_mimebundle_())
+
+    def _static_mimebundle_(self) -> dict[str, Any]:
         rows = "".join(
             f"<tr><td><code>{escape(n.id)}</code></td><td>{escape(n.node_type)}</td>"
             f"<td>{escape(n.label)}</td></tr>"

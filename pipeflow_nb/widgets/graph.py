@@ -16,6 +16,7 @@ sent until :meth:`flush`, which is how the tests drive it without clocks or slee
 
 from __future__ import annotations
 
+import itertools
 import time
 import weakref
 from collections.abc import Callable, Iterable, Mapping
@@ -48,6 +49,7 @@ SpecLookup = Callable[[str], NodeTypeSpec | None]
 """``node_type → spec`` (``registry.spec``), or ``None`` when unknown."""
 
 _STRUCTURE = "*structure*"
+_SERIALS = itertools.count(1)
 
 
 class _Registry(Protocol):
@@ -136,6 +138,8 @@ class PipelineGraph(w.VBox):  # type: ignore[misc]
         self._nodes: dict[str, ipycytoscape.Node] = {}
         self._edges: dict[str, ipycytoscape.Edge] = {}
         self._drawn = False
+        self.serial = next(_SERIALS)
+        """Creation order among graphs (newer graphs have larger serials)."""
 
         self.cytoscape = ipycytoscape.CytoscapeWidget(
             layout=w.Layout(flex="1 1 auto", min_width="420px", height="420px")
