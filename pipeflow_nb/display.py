@@ -249,8 +249,7 @@ def batch_grid(batch: Batch, pipeline: Pipeline | None = None) -> BatchGrid:
 
     def rerun(position: int) -> Execution:
         combo = batch.combinations[position] if position < len(batch.combinations) else {}
-        run: Callable[..., Execution] = source.run  # type: ignore[attr-defined]
-        return run(overrides=rerun_overrides(combo))
+        return source.run(overrides=rerun_overrides(combo), raise_on_failure=False)
 
     return BatchGrid(batch, on_rerun=rerun)
 
