@@ -753,11 +753,14 @@ class Pipeline:
 
         return show_pipeline(self)
 
-    def show_batch(self, batch: Any) -> Any:
-        """Display a batch result as a grid whose failed runs re-run alone through this pipeline."""
+    def show_batch(self, batch: Any, **run_options: Any) -> Any:
+        """Display a batch result as a grid whose failed runs re-run alone through this pipeline.
+
+        ``run_options`` (e.g. ``engine=``) are passed to :meth:`run` for each re-run.
+        """
         from pipeflow_nb.display import show_batch
 
-        return show_batch(batch, self)
+        return show_batch(batch, self, **run_options)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         from pipeflow_nb.display import pipeline_bundle

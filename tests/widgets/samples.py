@@ -81,6 +81,12 @@ def explode(text: str) -> str:
     raise RuntimeError(f"refusing to shout {text!r}")
 
 
+def picky(text: str, *, allow_bad: bool = False) -> str:
+    if "bad" in text and not allow_bad:
+        raise ValueError(f"will not take {text!r}")
+    return text.upper()
+
+
 def make_registry() -> NodeRegistry:
     """Node types for the widget tests, one per preview kind plus one that fails."""
     return NodeRegistry(
@@ -91,6 +97,7 @@ def make_registry() -> NodeRegistry:
             define_node(tone, node_type="audio:tone", category="audio"),
             define_node(stats, node_type="utility:stats", category="utility"),
             define_node(explode, node_type="utility:explode", category="utility"),
+            define_node(picky, node_type="text:picky", category="text"),
         ]
     )
 
