@@ -116,7 +116,7 @@ class Engine:
         self._registry = registry
         self.artifacts = artifacts or ArtifactStore()
         self.cache: Cache | None = (
-            Cache.for_store(self.artifacts) if cache is None else cache or None
+            Cache.for_store(self.artifacts) if cache is None else None if cache is False else cache
         )
         self.max_concurrency = max_concurrency
         self.type_limits = dict(type_limits or {})
