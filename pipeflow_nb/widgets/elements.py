@@ -62,14 +62,14 @@ _DEFAULT_CATEGORY = ("round-rectangle", "#546e7a")
 LAYOUT: dict[str, Any] = {
     "name": "dagre",
     "rankDir": "LR",
-    "nodeSep": 24,
-    "rankSep": 90,
+    "nodeSep": 20,
+    "rankSep": 70,
     "edgeSep": 10,
     "padding": 16,
     "animate": False,
 }
 
-_LABEL_WIDTH = 26  # characters per label line before the error excerpt is cut
+_LABEL_WIDTH = 22  # characters per label line before the error excerpt is cut
 
 
 def _category_class(category: str) -> str:
@@ -206,13 +206,13 @@ def stylesheet() -> list[dict[str, Any]]:
             "style": {
                 "label": "data(display)",
                 "shape": _DEFAULT_CATEGORY[0],
-                "width": 150,
-                "height": 58,
+                "width": 136,
+                "height": 60,
                 "text-valign": "center",
                 "text-halign": "center",
                 "text-wrap": "wrap",
-                "text-max-width": "140px",
-                "font-size": 11,
+                "text-max-width": "128px",
+                "font-size": 12,
                 "font-family": "Helvetica, Arial, sans-serif",
                 "line-height": 1.2,
                 "border-width": 3,

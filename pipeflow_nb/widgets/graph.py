@@ -30,7 +30,7 @@ from pipeflow_nb.models.events import ExecutionEvent, ExecutionFinished
 from pipeflow_nb.models.execution import Execution
 from pipeflow_nb.models.nodespec import NodeTypeSpec
 from pipeflow_nb.models.workflow import NodeData, WireNode, Workflow
-from pipeflow_nb.widgets.coalesce import Coalescer, Scheduler, default_scheduler
+from pipeflow_nb.widgets.coalesce import Coalescer, Scheduler, default_scheduler, timer_scheduler
 from pipeflow_nb.widgets.elements import (
     LAYOUT,
     edge_element,
@@ -129,6 +129,9 @@ class PipelineGraph(w.VBox):  # type: ignore[misc]
         self.workflow = workflow or Workflow()
         self._spec_lookup: SpecLookup = specs if callable(specs) else (specs or {}).get
         self.state = RunState(self.workflow.node_ids)
+        # Fits run on a timer thread by default: the next cell (often ``p.run()``) may
+        # keep the kernel's loop busy for the whole run.
+        self._fit_schedule: Scheduler = schedule or timer_scheduler
         if live and schedule is None:
             schedule = default_scheduler
         self.coalescer = Coalescer(
@@ -197,11 +200,9 @@ class PipelineGraph(w.VBox):  # type: ignore[misc]
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         # The front end creates node views asynchronously and lays out whatever exists at
         # that moment, so the first fit may see part of the graph. Lay out again once the
-        # views are surely there (live graphs only; a manual graph has no scheduler).
-        schedule = self.coalescer._schedule
-        if schedule is not None:
-            for delay in FIT_DELAYS_S:
-                schedule(delay, self.fit)
+        # views are surely there.
+        for delay in FIT_DELAYS_S:
+            self._fit_schedule(delay, self.fit)
         return super()._repr_mimebundle_(**kwargs)
 
     def fit(self) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import nbformat
 
-SETUP = '''\
+SETUP = """\
 import tempfile
 import time
 
@@ -28,7 +28,8 @@ def brief(*, text: str = "a lighthouse at dusk") -> str:
 def paint(text: str, *, width: int = 160) -> Image:
     time.sleep(1.5)  # slow enough for the browser to see the node running
     x = np.linspace(0, 255, width, dtype=np.uint8)
-    rgb = np.stack(np.broadcast_arrays(x[None, :], x[::-1][None, :], np.full((120, 1), 160, np.uint8)), axis=2)
+    blue = np.full((120, 1), 160, np.uint8)
+    rgb = np.stack(np.broadcast_arrays(x[None, :], x[::-1][None, :], blue), axis=2)
     return Image.from_array(rgb)
 
 
@@ -72,12 +73,12 @@ p.add("video:animate", id="animate", label="Animate", image=img)
 p.add("utility:describe", id="describe", label="Describe", image=img)
 p.add("text:shout", id="shout", label="Shout", text=b)
 engine = Engine(reg, artifacts=pf.ArtifactStore(tempfile.mkdtemp()))
-'''
+"""
 
-RUN = '''\
+RUN = """\
 execution = p.run(engine=engine, raise_on_failure=False)
 print("RUN_DONE", execution.status.value)
-'''
+"""
 
 
 def write_notebook(path: Path) -> Path:
@@ -91,6 +92,10 @@ def write_notebook(path: Path) -> Path:
         nbformat.v4.new_code_cell("execution"),
         nbformat.v4.new_code_cell('print("ALL_" + "CELLS_DONE")'),
     ]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(nb, str(path))
     return path

@@ -39,8 +39,12 @@ NODE_PIXELS = 1500  # a drawn node is ~150x58 px; a third of one is a safe floor
 @pytest.fixture(scope="module")
 def chromium() -> Path:
     if not CHROMIUM.exists():
-        pytest.skip("Debian Chromium is missing: run `apt-get install chromium` (no Playwright download)")
-    pytest.importorskip("playwright.sync_api", reason="pip install 'pipeflow-nb[test]' for playwright")
+        pytest.skip(
+            "Debian Chromium is missing: run `apt-get install chromium` (no Playwright download)"
+        )
+    pytest.importorskip(
+        "playwright.sync_api", reason="pip install 'pipeflow-nb[test]' for playwright"
+    )
     return CHROMIUM
 
 

@@ -253,6 +253,3 @@ def test_displayed_live_graph_fits_again_once_its_views_exist(registry: NodeRegi
     for _d, callback in scheduled:
         callback()
     assert graph.fits == len(FIT_DELAYS_S)
-    manual = PipelineGraph(demo_pipeline(registry))
-    manual._repr_mimebundle_()
-    assert manual.fits == 0
