@@ -50,7 +50,7 @@ SpecLookup = Callable[[str], NodeTypeSpec | None]
 
 _STRUCTURE = "*structure*"
 _SERIALS = itertools.count(1)
-FIT_DELAYS_S = (0.4, 1.5)
+FIT_DELAYS_S = (0.5, 1.5, 3.0)
 """When a displayed live graph lays itself out again (seconds after display)."""
 
 

@@ -208,12 +208,13 @@ def test_live_graph_renders_animates_and_inspects(lab: dict[str, str], chromium:
             canvas.wait_for(timeout=60_000)
             page.locator(".pf-graph-canvas canvas").first.wait_for(timeout=30_000)
             run_done = page.locator(".jp-OutputArea-output", has_text="RUN_DONE")
-            deadline = time.monotonic() + 60
+            started = time.monotonic()
+            deadline = started + 60
             shot = 0
             while time.monotonic() < deadline:
                 finished = run_done.count() > 0
                 png = canvas.screenshot()
-                samples.append(_counts(png))
+                samples.append(_counts(png) | {"t": round(time.monotonic() - started, 2)})
                 if samples[-1]["running"] > NODE_PIXELS and shot < 6:
                     (ARTIFACTS / f"graph-running-{shot}.png").write_bytes(png)
                     shot += 1
