@@ -63,7 +63,7 @@ LAYOUT: dict[str, Any] = {
     "name": "dagre",
     "rankDir": "LR",
     "nodeSep": 20,
-    "rankSep": 70,
+    "rankSep": 105,
     "edgeSep": 10,
     "padding": 16,
     "animate": False,
@@ -79,6 +79,12 @@ def _category_class(category: str) -> str:
 def _short(text: str, limit: int) -> str:
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _message_only(error: str) -> str:
+    """``"RuntimeError: no way"`` → ``"no way"`` (the label is short; the class is in the panel)."""
+    head, sep, rest = error.partition(": ")
+    return rest if sep and head.isidentifier() and head[:1].isupper() else error
 
 
 def tooltip_text(node_id: str, label: str, node_type: str, view: NodeView) -> str:
@@ -101,7 +107,7 @@ def node_data(node: WireNode, view: NodeView, spec: NodeTypeSpec | None = None) 
     if view.status == "running" and view.progress is not None:
         display += f"\n{view.progress:.0f}%"
     elif view.status == "failed" and view.error:
-        display += "\n⚠ " + _short(view.error, _LABEL_WIDTH)
+        display += "\n⚠ " + _short(_message_only(view.error), _LABEL_WIDTH)
     elif view.status in ("completed", "cached") and view.duration_ms is not None:
         display += "\n✓ cached" if view.status == "cached" else f"\n✓ {view.duration_ms} ms"
     return {

@@ -131,7 +131,7 @@ def test_failed_node_shows_its_error_in_label_tooltip_hover_and_click(
     graph.apply(NodeFailed(execution_id=E, node_id="shout", error="RuntimeError: no <way>"))
     graph.flush()
     data = graph.node_widgets["shout"].data
-    assert "⚠ RuntimeError" in data["display"]
+    assert data["display"].endswith("⚠ no <way>")
     assert graph.cytoscape.tooltip_source == "tooltip"
     assert "error: RuntimeError: no &lt;way&gt;" in data["tooltip"]
     graph._on_node_hover({"data": {"id": "shout"}})
