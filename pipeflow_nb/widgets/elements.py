@@ -78,7 +78,7 @@ def _category_class(category: str) -> str:
 
 def _short(text: str, limit: int) -> str:
     line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
 def _message_only(error: str) -> str:
