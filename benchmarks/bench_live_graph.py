@@ -3,9 +3,8 @@
 A graph of 100 nodes and 500 edges receives the events of a batch (every run starts and
 completes every node). The baseline repaints on every event (interval 0); the live
 setting coalesces within 100 ms windows. Time is simulated (10,000 events a second, as a
-batch of fast runs produces) so the count
-of repaints (comm messages) is exact; wall time is measured for both in this run and
-printed as a ratio.
+batch of fast runs produces), so the count of repaints (comm messages) is exact; wall
+time is measured for both in this run and printed as a ratio.
 
     python benchmarks/bench_live_graph.py
 """

@@ -103,6 +103,9 @@ class Coalescer:
         with self._lock:
             keys, self._dirty = self._dirty, set()
             self._last = self._clock()
+            # A scheduled trailing flush may never come (its loop ended with the run);
+            # after any flush the next change must be free to schedule its own.
+            self._pending = False
         if keys:
             self.flushes += 1
             self._flush_cb(keys)
