@@ -66,6 +66,13 @@ def shout(text: str) -> str:
     raise RuntimeError("refusing to shout at the lighthouse")
 
 
+@node(registry=reg, node_type="text:picky", category="text")
+def picky(text: str, *, allow_bad: bool = False) -> str:
+    if "bad" in text and not allow_bad:
+        raise ValueError(f"will not take {text!r}")
+    return text.upper()
+
+
 p = pf.Pipeline("live demo", registry=reg)
 b = p.add("input:brief", id="brief", label="Brief")
 img = p.add("image:paint", id="paint", label="Paint", text=b)
@@ -73,6 +80,18 @@ p.add("video:animate", id="animate", label="Animate", image=img)
 p.add("utility:describe", id="describe", label="Describe", image=img)
 p.add("text:shout", id="shout", label="Shout", text=b)
 engine = Engine(reg, artifacts=pf.ArtifactStore(tempfile.mkdtemp()))
+
+q = pf.Pipeline("batch demo", registry=reg)
+q.add("text:picky", id="picky", text=q.add("input:brief", id="brief"))
+"""
+
+BATCH = """\
+batch = q.run_batch({"brief.text": ["calm sea", "bad storm", "dawn"]}, engine=engine)
+grid = q.show_batch(batch, engine=engine)
+"""
+
+FIX = """\
+q.set_params("picky", allow_bad=True)  # fixed: the failed run can now be re-run alone
 """
 
 RUN = """\
@@ -90,6 +109,8 @@ def write_notebook(path: Path) -> Path:
         nbformat.v4.new_code_cell("p"),
         nbformat.v4.new_code_cell(RUN),
         nbformat.v4.new_code_cell("execution"),
+        nbformat.v4.new_code_cell(BATCH),
+        nbformat.v4.new_code_cell(FIX),
         nbformat.v4.new_code_cell('print("ALL_" + "CELLS_DONE")'),
     ]
     nb.metadata["kernelspec"] = {
