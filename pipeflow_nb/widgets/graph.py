@@ -151,7 +151,7 @@ class PipelineGraph(w.VBox):  # type: ignore[misc]
         self.cytoscape = ipycytoscape.CytoscapeWidget(
             # A width that does not depend on the inspector: the view may fit the graph
             # before its siblings are attached, and cytoscape does not re-fit on resize.
-            layout=w.Layout(width="calc(100% - 345px)", min_width="360px", height="420px")
+            layout=w.Layout(width="calc(100% - 312px)", min_width="360px", height="420px")
         )
         self.cytoscape.add_class("pf-graph-canvas")
         self.cytoscape.set_style(stylesheet())
