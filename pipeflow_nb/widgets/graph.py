@@ -138,9 +138,9 @@ class PipelineGraph(w.VBox):  # type: ignore[misc]
             self._flush, interval_s=interval_s, clock=clock, schedule=schedule
         )
         self.updates = 0
+        """How many node repaints were sent (one ``data`` reassignment each)."""
         self.fits = 0
         """How many times the graph was laid out again after display."""
-        """How many node repaints were sent (one ``data`` reassignment each)."""
         self._follow = True
         self._nodes: dict[str, ipycytoscape.Node] = {}
         self._edges: dict[str, ipycytoscape.Edge] = {}
@@ -230,7 +230,7 @@ class PipelineGraph(w.VBox):  # type: ignore[misc]
 
     def live(self, *, interval_s: float | None = None) -> PipelineGraph:
         """Switch to live mode: repaint on the running loop (or a timer) without flush()."""
-        self.coalescer._schedule = default_scheduler
+        self.coalescer.schedule = default_scheduler
         if interval_s is not None:
             self.coalescer.interval_s = interval_s
         return self
