@@ -136,14 +136,16 @@ async def run_batch(
         return merged
 
     # Check every combination's params before anything runs, so bad input loses nothing.
-    for values in combos:
+    prepared = [
         compiled.prepare(overrides=overrides_for(values), artifacts=engine.artifacts)
+        for values in combos
+    ]
 
     async def lane() -> None:
         for index in queue:
             runs[index] = await engine.execute(
                 compiled.workflow,
-                overrides=overrides_for(combos[index]),
+                _prepared=prepared[index],
                 batch_id=batch_id,
                 workflow_id=workflow_id,
                 input_index=index,
