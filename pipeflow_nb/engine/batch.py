@@ -20,6 +20,7 @@ from pipeflow_nb.models.execution import Batch, Execution, IteratorConfig
 
 if TYPE_CHECKING:
     from pipeflow_nb.engine.executor import Engine
+    from pipeflow_nb.engine.plan import CompiledWorkflow
     from pipeflow_nb.models.workflow import Workflow
     from pipeflow_nb.pipeline import Pipeline
 
@@ -100,7 +101,7 @@ def _param_of(engine: Engine, workflow: Workflow, config: IteratorConfig) -> str
 
 async def run_batch(
     engine: Engine,
-    workflow: Workflow | Pipeline,
+    workflow: Workflow | Pipeline | CompiledWorkflow,
     iterator_configs: Sequence[IteratorConfig | Mapping[str, Any]],
     *,
     mode: Literal["zip", "product"] = "zip",
@@ -144,7 +145,7 @@ async def run_batch(
     async def lane() -> None:
         for index in queue:
             runs[index] = await engine.execute(
-                compiled.workflow,
+                compiled,  # already compiled and checked: skips the lookup
                 _prepared=prepared[index],
                 batch_id=batch_id,
                 workflow_id=workflow_id,

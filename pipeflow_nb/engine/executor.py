@@ -200,6 +200,10 @@ class Engine:
         self._offload_types = frozenset(node_types) if call is not None else frozenset()
         self._offload_call = call
 
+    def offloads_any(self) -> bool:
+        """Whether any node type is sent elsewhere to run."""
+        return bool(self._offload_types)
+
     def offload_for(
         self, definition: NodeDefinition
     ) -> Callable[[Callable[..., Any], dict[str, Any]], Any] | None:
@@ -226,8 +230,10 @@ class Engine:
             future.set_result(None)
 
     # --- compiling -------------------------------------------------------------------------
-    def compile(self, workflow: Workflow | Pipeline) -> CompiledWorkflow:
+    def compile(self, workflow: Workflow | Pipeline | CompiledWorkflow) -> CompiledWorkflow:
         """Validate and wire up a workflow (kept for the workflow object's reuse)."""
+        if isinstance(workflow, CompiledWorkflow):
+            workflow = workflow.workflow
         wf = _as_workflow(workflow)
         compiled = self._compiled.get(id(wf))
         registry = self.registry
@@ -248,7 +254,7 @@ class Engine:
     # --- running ---------------------------------------------------------------------------
     def _scheduler(
         self,
-        workflow: Workflow | Pipeline,
+        workflow: Workflow | Pipeline | CompiledWorkflow,
         *,
         inputs: Mapping[str, Any] | None,
         overrides: Mapping[str, Mapping[str, Any]] | None,
@@ -268,11 +274,12 @@ class Engine:
         prepared: tuple[dict[str, Step], list[str]] | None = None,
     ) -> Scheduler:
         loop = asyncio.get_running_loop()
-        compiled = self.compile(workflow)
-        if prepared is not None:
+        if prepared is not None and isinstance(workflow, CompiledWorkflow):
+            compiled = workflow  # a batch run: compiled and checked once for the batch
             steps, order = prepared
         else:
-            steps, order = compiled.prepare(
+            compiled = self.compile(workflow)
+            steps, order = prepared or compiled.prepare(
                 inputs=inputs,
                 overrides=overrides,
                 target_node_id=target_node_id,
@@ -297,7 +304,7 @@ class Engine:
 
     def start(
         self,
-        workflow: Workflow | Pipeline,
+        workflow: Workflow | Pipeline | CompiledWorkflow,
         *,
         inputs: Mapping[str, Any] | None = None,
         overrides: Mapping[str, Mapping[str, Any]] | None = None,
@@ -345,7 +352,7 @@ class Engine:
 
     async def execute(
         self,
-        workflow: Workflow | Pipeline,
+        workflow: Workflow | Pipeline | CompiledWorkflow,
         *,
         inputs: Mapping[str, Any] | None = None,
         overrides: Mapping[str, Mapping[str, Any]] | None = None,
@@ -400,7 +407,7 @@ class Engine:
 
     async def execute_batch(
         self,
-        workflow: Workflow | Pipeline,
+        workflow: Workflow | Pipeline | CompiledWorkflow,
         iterator_configs: Sequence[IteratorConfig | Mapping[str, Any]],
         *,
         mode: Literal["zip", "product"] = "zip",
@@ -450,7 +457,9 @@ async def _drive(scheduler: Scheduler, cancel: asyncio.Event | threading.Event |
         watcher.cancel()
 
 
-def _as_workflow(workflow: Workflow | Pipeline) -> Workflow:
+def _as_workflow(workflow: Workflow | Pipeline | CompiledWorkflow) -> Workflow:
+    if isinstance(workflow, CompiledWorkflow):
+        return workflow.workflow
     if isinstance(workflow, Workflow):
         return workflow
     to_workflow = getattr(workflow, "to_workflow", None)

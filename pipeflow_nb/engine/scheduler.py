@@ -166,7 +166,14 @@ class Scheduler:
         self._sync_busy = 0
         self._finished = 0
         self._ticking = False
+        self._tick_handle: asyncio.TimerHandle | None = None
         self._mailbox = engine.workers.mailbox(loop)
+        # Timeouts or offloading may send sync nodes to the loop; without them none go.
+        self._special = (
+            options.node_timeout_s is not None
+            or engine.offloads_any()
+            or any(steps[n].definition.timeout_s is not None for n in order)
+        )
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._done: asyncio.Future[None] = loop.create_future()
         self.failed_node_id: str | None = None
@@ -202,7 +209,7 @@ class Scheduler:
                     self._release_locked(st)
         self._on_loop_changes()
         try:
-            await asyncio.shield(self._done)
+            await self._done
         except asyncio.CancelledError:
             self.cancel()
             self._finish()
@@ -235,11 +242,13 @@ class Scheduler:
 
     # --- the ready set ---------------------------------------------------------------------
     def _release_locked(self, st: _NodeState) -> None:
-        definition = st.step.definition
-        if (
-            st.step.is_async
-            or self._timeout_of(st) is not None
-            or self.engine.offload_for(definition) is not None
+        step = st.step
+        if step.is_async or (
+            self._special
+            and (
+                self._timeout_of(st) is not None
+                or self.engine.offload_for(step.definition) is not None
+            )
         ):
             self._loop_ready.append(st)
         else:
@@ -296,7 +305,7 @@ class Scheduler:
         if has_sync:
             self.engine.workers.submit(self)
         if tick:
-            self.loop.call_later(TICK_S, self._tick)
+            self._tick_handle = self.loop.call_later(TICK_S, self._tick)
 
     def _tick(self) -> None:
         self._ticking = False
@@ -308,7 +317,7 @@ class Scheduler:
             again = bool(self._sync_ready) or self._sync_busy > 0
         if again:
             self._ticking = True
-            self.loop.call_later(TICK_S, self._tick)
+            self._tick_handle = self.loop.call_later(TICK_S, self._tick)
 
     def take_sync(self) -> _NodeState | None:
         """The next ready sync node, marked running, or ``None`` (worker threads)."""
@@ -710,6 +719,8 @@ class Scheduler:
             self._call_on_loop(self._set_done)
 
     def _set_done(self) -> None:
+        if self._tick_handle is not None:
+            self._tick_handle.cancel()
         self.hub.flush()
         if not self._done.done():
             self._done.set_result(None)
