@@ -67,7 +67,7 @@ _PENDING, _RUNNING = NodeStatus.PENDING, NodeStatus.RUNNING
 _NODE_STARTED, _NODE_COMPLETED, _NODE_CACHED = NodeStarted, NodeCompleted, NodeCached
 _SUCCEEDED = frozenset((NodeStatus.COMPLETED, NodeStatus.CACHED))
 
-TICK_S = 0.002
+TICK_S = 0.005
 """How often the loop delivers workers' events and looks for held-up workers."""
 SPREAD_DELAY_S = 0.001
 """A worker busy this long on one node is held up: waiting ready nodes get another."""
@@ -176,6 +176,7 @@ class Scheduler:
         )
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._done: asyncio.Future[None] = loop.create_future()
+        self._complete = False
         self.failed_node_id: str | None = None
         self.error: str | None = None
         self.cancelled = False
@@ -235,7 +236,7 @@ class Scheduler:
     def cancel(self) -> None:
         """Stop the execution: pending nodes are cancelled, running async ones too (loop only)."""
         with self._lock:
-            if self._done.done() or self.cancelled:
+            if self._complete or self.cancelled:
                 return
             self.cancelled = True
             self._stop_locked("execution cancelled", cancel=True)
@@ -639,9 +640,12 @@ class Scheduler:
         if cache is None or fingerprint is None:
             return
         spec = st.step.definition.spec
-        persist = cache.should_persist(duration_s, spec.credits, outputs)
-        cache.put(fingerprint.key, outputs, persist=persist)
-        cache.record(self._identity(st), fingerprint, persist=persist)
+        try:
+            persist = cache.should_persist(duration_s, spec.credits, outputs)
+            cache.put(fingerprint.key, outputs, persist=persist)
+            cache.record(self._identity(st), fingerprint, persist=persist)
+        except OSError as exc:  # a full or read-only disk costs the cache, not the result
+            _log.warning("could not cache the result of node %s: %s", st.step.id, exc)
 
     def _end_locked(self, st: _NodeState, end: datetime, duration_s: float, event: Any) -> None:
         st.end = end
@@ -715,7 +719,8 @@ class Scheduler:
             self._mailbox.post(callback)
 
     def _maybe_done_locked(self) -> None:
-        if self._finished == len(self.order) and not self._done.done():
+        if self._finished == len(self.order) and not self._complete:
+            self._complete = True
             self._call_on_loop(self._set_done)
 
     def _set_done(self) -> None:
