@@ -58,7 +58,8 @@ class ServerProcess:
                 return
             except httpx.TransportError:
                 if self.proc.poll() is not None:
-                    raise RuntimeError(self.proc.stderr.read().decode() if self.proc.stderr else "")
+                    error = self.proc.stderr.read().decode() if self.proc.stderr else ""
+                    raise RuntimeError(f"server exited: {error}") from None
                 time.sleep(0.05)
         self.stop()
         raise RuntimeError("server did not start")
