@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipeflow_nb.models.execution import ExecutionStatus
-from pipeflow_nb.server.store import NodePlan, RunPlan, Store
+from pipeflow_nb.server.store import NodePlan, RunPlan, Store, StoredResponse
 from pipeflow_nb.server.store.migrations import MIGRATIONS
 
 
@@ -46,6 +46,16 @@ def test_idempotency_records_expire(tmp_path: Path) -> None:
     assert repo.reserve("s", "k", "f1", now=1.0, ttl_s=10)[0] == "pending"
     assert repo.reserve("s", "k", "f2", now=1.0, ttl_s=10)[0] == "conflict"
     assert repo.reserve("s", "k", "f2", now=11.0, ttl_s=10)[0] == "new"
+
+
+def test_an_abandoned_reservation_is_taken_over(tmp_path: Path) -> None:
+    repo = Store(tmp_path / "db.sqlite").idempotency
+    assert repo.reserve("s", "k", "f1", now=0.0, ttl_s=86400)[0] == "new"
+    assert repo.reserve("s", "k", "f1", now=30.0, ttl_s=86400)[0] == "pending"
+    assert repo.reserve("s", "k", "f1", now=61.0, ttl_s=86400)[0] == "new"
+    repo.complete("s", "k", StoredResponse(201, {"ok": True}, {}))
+    outcome, stored = repo.reserve("s", "k", "f1", now=62.0, ttl_s=86400)
+    assert outcome == "replay" and stored == StoredResponse(201, {"ok": True}, {})
 
 
 def _queue(store: Store, count: int) -> list[str]:
