@@ -44,10 +44,20 @@ PIPELINE = {
         {"id": "b", "data": {"nodeType": "text:template", "params": {"template": "{text}"}}},
     ],
     "edges": [
-        {"id": "e1", "source": "brief", "target": "a", "sourceHandle": "out-text",
-         "targetHandle": "in-text"},
-        {"id": "e2", "source": "a", "target": "b", "sourceHandle": "out-text",
-         "targetHandle": "in-text"},
+        {
+            "id": "e1",
+            "source": "brief",
+            "target": "a",
+            "sourceHandle": "out-text",
+            "targetHandle": "in-text",
+        },
+        {
+            "id": "e2",
+            "source": "a",
+            "target": "b",
+            "sourceHandle": "out-text",
+            "targetHandle": "in-text",
+        },
     ],
 }
 
@@ -79,10 +89,26 @@ def _start(args: list[str], url: str) -> subprocess.Popen[bytes]:
 
 def _bench_key(home: Path) -> str:
     out = subprocess.run(
-        [sys.executable, "-m", "pipeflow_nb.cli", "keys", "create", "--home", str(home),
-         "--name", "bench", "--credits", "1000000000", "--requests-per-min", "1000000000",
-         "--executions-per-min", "1000000000"],
-        capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-m",
+            "pipeflow_nb.cli",
+            "keys",
+            "create",
+            "--home",
+            str(home),
+            "--name",
+            "bench",
+            "--credits",
+            "1000000000",
+            "--requests-per-min",
+            "1000000000",
+            "--executions-per-min",
+            "1000000000",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return out.stdout.strip()
 
@@ -162,13 +188,31 @@ def main(argv: list[str] | None = None) -> int:
     base = f"http://127.0.0.1:{server_port}/api/v1"
     procs = []
     try:
-        procs.append(_start(
-            [sys.executable, "-m", "pipeflow_nb.cli", "serve", "--home", str(home),
-             "--port", str(server_port), "--workers", str(args.workers), "--log-level", "warning"],
-            f"{base}/openapi.json",
-        ))
-        procs.append(_start([sys.executable, "-c", HELLO_APP, str(hello_port)],
-                            f"http://127.0.0.1:{hello_port}/hello"))
+        procs.append(
+            _start(
+                [
+                    sys.executable,
+                    "-m",
+                    "pipeflow_nb.cli",
+                    "serve",
+                    "--home",
+                    str(home),
+                    "--port",
+                    str(server_port),
+                    "--workers",
+                    str(args.workers),
+                    "--log-level",
+                    "warning",
+                ],
+                f"{base}/openapi.json",
+            )
+        )
+        procs.append(
+            _start(
+                [sys.executable, "-c", HELLO_APP, str(hello_port)],
+                f"http://127.0.0.1:{hello_port}/hello",
+            )
+        )
         headers = {"Authorization": f"Bearer {_bench_key(home)}"}
         with httpx.Client(base_url=base, headers=headers) as client:
             wf_id = client.post("/workflows", json=PIPELINE).json()["id"]

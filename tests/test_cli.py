@@ -60,3 +60,50 @@ def test_nodes_lists_the_catalog(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "text:template" in out and "input:text" not in out
     assert main(["nodes", "no-such-node-type-anywhere"]) == 1
+
+
+def test_serve_prints_the_dev_key_location_and_serves(tmp_path: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pipeflow_nb.cli",
+            "serve",
+            "--home",
+            str(tmp_path),
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        for _ in range(600):
+            try:
+                response = httpx.get(
+                    f"http://127.0.0.1:{port}/api/v1/nodes",
+                    headers={
+                        "Authorization": f"Bearer {(tmp_path / 'dev-key').read_text().strip()}"
+                    },
+                )
+                break
+            except (httpx.TransportError, FileNotFoundError):
+                time.sleep(0.05)
+        assert response.status_code == 200
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=30)
+    assert f"dev API key: saved in {tmp_path / 'dev-key'}" in out
