@@ -5,23 +5,41 @@ Pure mapping, so it is tested without a server.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pipeflow_nb.models.execution import Execution, NodeRun, NodeState, PollResponse
 from pipeflow_nb.models.workflow import Workflow, WorkflowSummary
 
-__all__ = ["detail_body", "node_state", "poll_body", "summary_body", "workflow_body"]
+__all__ = [
+    "detail_body",
+    "millis",
+    "node_state",
+    "poll_body",
+    "summary_body",
+    "workflow_body",
+]
 
 
 _TIME_KEYS = ("startTime", "endTime", "createdAt", "updatedAt")
 
 
+_ISO = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$")
+
+
+def millis(value: str) -> str:
+    """An ISO timestamp with exactly three fraction digits (pydantic writes zero or six)."""
+    found = _ISO.match(value)
+    if found is None:
+        return value
+    return f"{found.group(1)}.{(found.group(2) or '').ljust(3, '0')[:3]}Z"
+
+
 def _millis(body: dict[str, Any]) -> dict[str, Any]:
-    # The API writes timestamps with milliseconds; pydantic writes microseconds.
     for name in _TIME_KEYS:
         value = body.get(name)
-        if isinstance(value, str) and len(value) == 27 and value[19] == "." and value[-1] == "Z":
-            body[name] = value[:23] + "Z"
+        if isinstance(value, str):
+            body[name] = millis(value)
     return body
 
 
