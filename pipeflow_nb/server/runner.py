@@ -75,13 +75,20 @@ class Runner:
         """Whether the worker thread is alive."""
         return self._thread is not None and self._thread.is_alive()
 
-    def start(self) -> None:
-        """Recover after a restart, then start the workers and queue what is waiting."""
+    def start(self, *, recover: bool = True) -> None:
+        """Recover after a restart, then start the workers and queue what is waiting.
+
+        ``recover=False`` leaves runs stored as ``RUNNING`` alone (another live server on
+        the same home owns them).
+        """
         if self.running:
             return
-        requeued, failed = self._store.executions.recover(
-            policy=self._recover_policy, max_attempts=self._max_attempts
-        )
+        requeued: list[str] = []
+        failed: list[str] = []
+        if recover:
+            requeued, failed = self._store.executions.recover(
+                policy=self._recover_policy, max_attempts=self._max_attempts
+            )
         if requeued or failed:
             log.warning(
                 "recovered after restart: %d run(s) requeued, %d failed", len(requeued), len(failed)
