@@ -296,9 +296,12 @@ def test_retried_execute_runs_once(
     tmp_path: Path, registry: NodeRegistry, store: ArtifactStore
 ) -> None:
     transport = _AnswerLost()
-    with BackgroundServer(tmp_path / "home", registry=registry) as server, Client(
-        server.base_url, server.api_key, transport=transport, poll=LIVE_POLL, artifacts=store
-    ) as c:
+    with (
+        BackgroundServer(tmp_path / "home", registry=registry) as server,
+        Client(
+            server.base_url, server.api_key, transport=transport, poll=LIVE_POLL, artifacts=store
+        ) as c,
+    ):
         wf = c.publish(swatches(registry))
         started = c.execute(wf, inputs={"brief": "once"})
         c.wait(started, progress=False)
