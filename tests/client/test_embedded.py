@@ -74,9 +74,6 @@ def test_client_with_nothing_configured_in_a_notebook_kernel(tmp_path: Path) -> 
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     cells = [
-        nbformat.v4.new_code_cell(
-            "import os\nos.environ['PIPEFLOW_HOME'] = " + repr(str(tmp_path / "home"))
-        ),
         *[nbformat.v4.new_code_cell(chunk) for chunk in SCRIPT.split("\n\n") if chunk.strip()],
         nbformat.v4.new_code_cell("execution"),
     ]
@@ -99,3 +96,4 @@ def test_client_with_nothing_configured_in_a_notebook_kernel(tmp_path: Path) -> 
     last = notebook.cells[-1].outputs[0]
     assert last["output_type"] == "execute_result"
     assert "exec_" in last["data"]["text/plain"]
+    assert (tmp_path / "home" / "dev-key").is_file()
