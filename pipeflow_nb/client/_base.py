@@ -157,7 +157,7 @@ class ClientCore:
         if self._closed:
             raise ClientClosedError(f"{type(self).__name__} was closed; create a new one")
 
-    def _adopt(self, base_url: str, api_key: str) -> None:
+    def _adopt(self, base_url: str, api_key: str | None) -> None:
         """Point at a freshly started embedded server (its key unless one was given)."""
         self._target.set(base_url, self._target.api_key or api_key)
 

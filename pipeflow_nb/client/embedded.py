@@ -17,11 +17,15 @@ __all__ = ["ensure_server", "running_server", "stop_server"]
 
 _lock = threading.Lock()
 _server: Any = None
-_address: tuple[str, str] | None = None
+_address: tuple[str, str | None] | None = None
 
 
-def ensure_server() -> tuple[str, str]:
-    """``(base_url, api_key)`` of the embedded server, starting it on first use."""
+def ensure_server() -> tuple[str, str | None]:
+    """``(base_url, api_key)`` of the embedded server, starting it on first use.
+
+    The key is ``None`` when the home has keys but no saved dev key (set
+    ``PIPEFLOW_API_KEY`` then).
+    """
     global _server, _address
     with _lock:
         if _address is None:
@@ -40,7 +44,8 @@ def ensure_server() -> tuple[str, str]:
 
             server = background.BackgroundServer(default_home(), registry=default_registry())
             base_url = server.start()
-            _server, _address = server, (str(base_url), str(server.api_key))
+            key = server.api_key
+            _server, _address = server, (str(base_url), str(key) if key else None)
             atexit.register(stop_server)
         return _address
 

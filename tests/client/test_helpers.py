@@ -73,6 +73,9 @@ def test_helpers_use_the_default_client(default_client: Client) -> None:
     assert pf.wait(hooked, progress=False).status == ExecutionStatus.COMPLETED
     history = pf.executions(wf)
     assert isinstance(history, ExecutionHistory) and len(list(history)) == 2
+    p.set_params("brief", text="edited")
+    assert p.publish().id == wf.id  # Pipeline.publish goes through the default client
+    assert default_client.get_workflow(wf).node("brief").data.params["text"] == "edited"
 
 
 def test_a_closed_default_is_replaced(default_client: Client) -> None:
