@@ -66,7 +66,6 @@ class BackgroundServer:
             access_log=False,
         )
         server = uvicorn.Server(config)
-        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         self._server = server
         self._thread = threading.Thread(target=server.run, name="pipeflow-server", daemon=True)
         self._thread.start()

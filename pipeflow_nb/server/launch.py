@@ -150,6 +150,8 @@ def execute_body(launched: Launched) -> dict[str, Any]:
     """The 201 body: each run with the null fields the contract shows."""
     body = launched.response.to_wire()
     for run in body["executionRuns"]:
+        if isinstance(run.get("startTime"), str) and len(run["startTime"]) == 27:
+            run["startTime"] = run["startTime"][:23] + "Z"
         run.setdefault("endTime", None)
         run.setdefault("error", None)
         run.setdefault("nodeRuns", [])

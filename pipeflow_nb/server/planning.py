@@ -6,12 +6,12 @@ or raises :class:`ApiProblem` (400 for a bad request, 422 listing every violatio
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from typing import Any
 
 from pipeflow_nb import graph
-from pipeflow_nb.models.execution import ExecuteRequest
+from pipeflow_nb.engine.batch import combinations as combine
+from pipeflow_nb.models.execution import ExecuteRequest, IteratorConfig
 from pipeflow_nb.models.validation import validate_workflow
 from pipeflow_nb.models.workflow import NodeData, Violation, WireNode, Workflow
 from pipeflow_nb.nodes.registry import NodeRegistry
@@ -84,29 +84,22 @@ def combinations(
                 f"(params: {known})",
             )
         axes.append([(config.node_id, param, value) for value in config.values])
-    if request.mode == "zip":
-        lengths = {len(a) for a in axes}
-        if len(lengths) > 1:
-            raise ApiProblem(
-                400,
-                "iteratorConfigs have different lengths "
-                f"({', '.join(str(len(a)) for a in axes)}); zip needs equal lengths "
-                "(use mode 'product' to combine every value)",
-            )
-        total = len(axes[0])
-        rows: Any = zip(*axes, strict=True)
-    else:
-        total = 1
-        for axis in axes:
-            total *= len(axis)
-        rows = itertools.product(*axes)
-    if total > max_runs:
-        raise ApiProblem(400, f"Batch too large: {total} runs; the limit is {max_runs} per batch")
+    resolved = [
+        IteratorConfig(node_id=axis[0][0], param=axis[0][1], values=[v for _, _, v in axis])
+        for axis in axes
+    ]
+    try:
+        rows = combine(resolved, request.mode)
+    except ValueError as exc:  # unequal zip lengths, or past the engine's batch cap
+        raise ApiProblem(400, f"iteratorConfigs: {exc}") from None
+    if len(rows) > max_runs:
+        raise ApiProblem(400, f"Batch too large: {len(rows)} runs; the limit is {max_runs}")
     result: list[dict[str, dict[str, Any]]] = []
     for row in rows:
         overrides: dict[str, dict[str, Any]] = {}
-        for node_id, param, value in row:
-            overrides.setdefault(node_id, {})[param] = value
+        for config, value in zip(resolved, row, strict=True):
+            assert config.param is not None
+            overrides.setdefault(config.node_id, {})[config.param] = value
         result.append(overrides)
     return result
 

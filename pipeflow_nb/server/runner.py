@@ -12,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 from pipeflow_nb.artifacts import ArtifactStore
+from pipeflow_nb.errors import PipelineValidationError
 from pipeflow_nb.models.execution import Execution, ExecutionStatus, NodeOutput
 from pipeflow_nb.models.workflow import Workflow
 from pipeflow_nb.nodes.registry import NodeRegistry
@@ -58,6 +60,7 @@ class Runner:
         self._ready = threading.Event()
         self._handles: dict[str, Any] = {}
         self._engine: Any = None
+        self._workflows: OrderedDict[str, Workflow] = OrderedDict()
 
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
@@ -129,6 +132,8 @@ class Runner:
         try:
             loop.run_until_complete(asyncio.gather(*workers, return_exceptions=True))
         finally:
+            if self._engine is not None:
+                self._engine.close()
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
 
@@ -164,7 +169,7 @@ class Runner:
                 )
 
     async def _run(self, spec: RunSpec) -> None:
-        workflow = Workflow.model_validate(spec.spec["graph"])
+        workflow = self._workflow_of(spec)
         overrides: dict[str, dict[str, Any]] = {
             k: dict(v) for k, v in (spec.spec.get("overrides") or {}).items()
         }
@@ -177,21 +182,26 @@ class Runner:
             {n.id: n.node_type for n in workflow.nodes},
             self._output_of,
         )
-        handle = self._engine.start(
-            workflow,
-            inputs=spec.spec.get("inputs") or None,
-            overrides=overrides or None,
-            target_node_id=spec.spec.get("targetNodeId"),
-            trigger_data=spec.spec.get("triggerData"),
-            force=bool(spec.spec.get("force")),
-            execution_id=spec.execution_id,
-            workflow_id=spec.workflow_id,
-            batch_id=spec.batch_id,
-            input_index=spec.input_index,
-            run_index_in_batch=spec.run_index,
-            observers=[recorder],
-            node_timeout_s=self._node_timeout_s,
-        )
+        try:
+            handle = self._engine.start(
+                workflow,
+                inputs=spec.spec.get("inputs") or None,
+                overrides=overrides or None,
+                target_node_id=spec.spec.get("targetNodeId"),
+                trigger_data=spec.spec.get("triggerData"),
+                force=bool(spec.spec.get("force")),
+                execution_id=spec.execution_id,
+                workflow_id=spec.workflow_id,
+                batch_id=spec.batch_id,
+                input_index=spec.input_index,
+                run_index_in_batch=spec.run_index,
+                observers=[recorder],
+                node_timeout_s=self._node_timeout_s,
+                keep_media_in_memory=False,
+            )
+        except PipelineValidationError as exc:  # e.g. an input value of the wrong kind
+            self._store.executions.finish(spec.execution_id, ExecutionStatus.FAILED, error=str(exc))
+            return
         self._handles[spec.execution_id] = handle
         try:
             result: Execution = await handle.result()
@@ -204,6 +214,16 @@ class Runner:
                 error=result.error,
                 failed_node_id=result.failed_node_id,
             )
+
+    def _workflow_of(self, spec: RunSpec) -> Workflow:
+        # Runs of one batch share the parsed graph, so the engine compiles it once.
+        found = self._workflows.get(spec.batch_id)
+        if found is None:
+            found = Workflow.model_validate(spec.spec["graph"])
+            self._workflows[spec.batch_id] = found
+            while len(self._workflows) > 32:
+                self._workflows.popitem(last=False)
+        return found
 
     def _output_of(self, event: Any) -> NodeOutput | None:
         output: NodeOutput | None = getattr(event, "output", None)

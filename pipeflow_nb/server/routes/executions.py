@@ -169,7 +169,7 @@ def list_executions(
         if wanted not in _STATUSES:
             raise ApiProblem(400, f"Unknown status {status!r}; one of {', '.join(_STATUSES)}")
     before = _decode_cursor(cursor) if cursor else None
-    page, next_seq = ctx.store.executions.list(
+    page, next_seq = ctx.store.executions.page(
         workflow_id, limit=limit, before_seq=before, status=wanted
     )
     return JSONResponse(

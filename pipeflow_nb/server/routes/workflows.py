@@ -47,7 +47,7 @@ def load_workflow(ctx: ServerContext, wf_id: str) -> Workflow:
     responses={200: {"description": "Bare array of workflow summaries"}, **errors(403)},
 )
 def list_workflows(ctx: Ctx, key: Reader) -> JSONResponse:
-    return JSONResponse([summary_body(w) for w in ctx.store.workflows.list()])
+    return JSONResponse([summary_body(w) for w in ctx.store.workflows.all()])
 
 
 @router.post(

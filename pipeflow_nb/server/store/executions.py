@@ -332,15 +332,15 @@ class ExecutionRepo:
         changed = conn.execute(
             "UPDATE executions SET status=?, error=?, failed_node_id=?, end_time=?, "
             "duration_ms=COALESCE(?, CAST((julianday(?) - julianday(COALESCE(start_time, ?))) "
-            "* 86400000 AS INTEGER)) WHERE id=? AND status NOT IN ('COMPLETED','FAILED','CANCELLED')",
+            "* 86400000 AS INTEGER)) "
+            "WHERE id=? AND status NOT IN ('COMPLETED','FAILED','CANCELLED')",
             (status, error, failed_node_id, at, duration_ms, at, at, execution_id),
         ).rowcount
         if changed:
-            left = "SKIPPED" if status == "FAILED" else "CANCELLED"
-            if status == "COMPLETED":
-                left = "SKIPPED"
+            left = "CANCELLED" if status == "CANCELLED" else "SKIPPED"
             conn.execute(
-                "UPDATE node_runs SET status=? WHERE execution_id=? AND status IN ('PENDING','RUNNING')",
+                "UPDATE node_runs SET status=? "
+                "WHERE execution_id=? AND status IN ('PENDING','RUNNING')",
                 (left, execution_id),
             )
         return bool(changed)
@@ -379,7 +379,7 @@ class ExecutionRepo:
         ).fetchall()
         return _execution(row, nodes)
 
-    def list(
+    def page(
         self, workflow_id: str, *, limit: int, before_seq: int | None, status: str | None
     ) -> tuple[list[Execution], int | None]:
         """Newest first; returns the page and the ``seq`` to continue from (or ``None``)."""

@@ -46,7 +46,8 @@ class IdempotencyRepo:
             ).fetchone()
             if row is None:
                 conn.execute(
-                    "INSERT INTO idempotency (scope, key, fingerprint, created_at) VALUES (?,?,?,?)",
+                    "INSERT INTO idempotency (scope, key, fingerprint, created_at) "
+                    "VALUES (?,?,?,?)",
                     (scope, key, fingerprint, now),
                 )
                 return "new", None

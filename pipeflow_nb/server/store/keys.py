@@ -142,7 +142,7 @@ class KeyRepo:
         row = self._db.query_one("SELECT * FROM api_keys WHERE key_hash = ?", (hash_key(plain),))
         return _row_to_key(row) if row else None
 
-    def list(self) -> list[ApiKey]:
+    def all(self) -> list[ApiKey]:
         """Every key, oldest first."""
         return [
             _row_to_key(r) for r in self._db.query("SELECT * FROM api_keys ORDER BY created_at, id")

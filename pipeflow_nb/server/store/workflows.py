@@ -111,7 +111,7 @@ class WorkflowRepo:
         row = self._db.query_one("SELECT * FROM workflows WHERE webhook_id = ?", (webhook_id,))
         return _row_to_workflow(row) if row else None
 
-    def list(self) -> list[Workflow]:
+    def all(self) -> list[Workflow]:
         """Every workflow, most recently updated first."""
         rows = self._db.query("SELECT * FROM workflows ORDER BY updated_at DESC, id")
         return [_row_to_workflow(r) for r in rows]
