@@ -97,3 +97,24 @@ def test_client_with_nothing_configured_in_a_notebook_kernel(tmp_path: Path) -> 
     assert last["output_type"] == "execute_result"
     assert "exec_" in last["data"]["text/plain"]
     assert (tmp_path / "home" / "dev-key").is_file()
+
+
+async def test_async_client_starts_the_embedded_server_off_the_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeflow_nb.client import AsyncClient, embedded
+
+    for name in ("PIPEFLOW_BASE_URL", "PIPEFLOW_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PIPEFLOW_HOME", str(tmp_path / "home"))
+    embedded.stop_server()
+    try:
+        async with AsyncClient() as client:
+            assert client.embedded and embedded.running_server() is None
+            usage = await client.usage()
+            assert usage.plan == "enterprise"
+            assert client.base_url is not None and client.base_url.startswith("http://127.0.0.1:")
+            assert client.api_key == (tmp_path / "home" / "dev-key").read_text().strip()
+    finally:
+        embedded.stop_server()
+    assert embedded.running_server() is None
