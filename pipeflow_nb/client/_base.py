@@ -2,7 +2,8 @@
 
 Every operation of :class:`~pipeflow_nb.client.Client` and
 :class:`~pipeflow_nb.client.AsyncClient` is written once, as a generator of *steps*
-(:class:`Call` an endpoint, :class:`Sleep`, :class:`Emit` a value to the caller). The
+(:class:`Call` an endpoint, :class:`Sleep`, do blocking :class:`Work`, :class:`Emit` a
+value to the caller). The
 sync and async clients only differ in how they carry a step out (``httpx.Client`` and
 ``time.sleep`` versus ``httpx.AsyncClient`` and ``asyncio.sleep``).
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -29,7 +30,7 @@ from pipeflow_nb.errors import (
     RateLimitError,
 )
 
-__all__ = ["Call", "ClientCore", "Emit", "Op", "Reply", "Sleep"]
+__all__ = ["Call", "ClientCore", "Emit", "Op", "Reply", "Sleep", "Work"]
 
 T = TypeVar("T")
 _VERSION = "0.1.0"
@@ -72,13 +73,20 @@ class Sleep:
 
 
 @dataclass(frozen=True)
+class Work:
+    """Blocking local work (disk writes); the async client runs it in a worker thread."""
+
+    func: Callable[[], Any]
+
+
+@dataclass(frozen=True)
 class Emit:
     """Hand ``value`` to the caller of a streaming operation (``watch``)."""
 
     value: Any
 
 
-Step = Call | Sleep | Emit
+Step = Call | Sleep | Work | Emit
 Op = Generator[Step, Any, T]
 """An operation: yields steps, receives a :class:`Reply` for each :class:`Call`."""
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pipeflow_nb.client._base import Call, ClientCore, Op, Reply
+from pipeflow_nb.client._base import Call, ClientCore, Op, Reply, Work
 from pipeflow_nb.client._outputs import artifact_key, decode_data_url
 from pipeflow_nb.client._parsing import unwrap
 from pipeflow_nb.errors import APIError, NotFoundError
@@ -27,13 +27,16 @@ class FileOperations(ClientCore):
             return key
         decoded = decode_data_url(url)
         if decoded is not None:
-            return self.artifacts.put(*decoded)
+            data, content_type = decoded
+            stored: str = yield Work(lambda: self.artifacts.put(data, content_type))
+            return stored
         if url.startswith("artifact:"):
             raise NotFoundError(
                 f"artifact {url!r} is not in {self.artifacts.root}", status_code=404
             )
         reply: Reply = yield Call("GET", url, raw=True)
-        return self.artifacts.put(reply.data, reply.content_type)
+        key = yield Work(lambda: self.artifacts.put(reply.data, reply.content_type))
+        return str(key)
 
     def _op_fetch_all(self, runs: Sequence[Any], keys: dict[str, str]) -> Op[None]:
         for run in runs:
@@ -59,7 +62,8 @@ class FileOperations(ClientCore):
         target = Path(dest)
         if target.is_dir():
             target = target / f"{media.sha256[:16]}{media.extension}"
-        return media.save(target)
+        saved: Path = yield Work(lambda: media.save(target))
+        return saved
 
     def _op_upload(self, source: Any, filename: str | None) -> Op[str]:
         if isinstance(source, Media):

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import httpx
 
 from pipeflow_nb.artifacts import ArtifactStore
-from pipeflow_nb.client._base import Call, Emit, Op, Reply, Sleep
+from pipeflow_nb.client._base import Call, Emit, Op, Reply, Sleep, Work
 from pipeflow_nb.client._operations import (
     Mode,
     Operations,
@@ -137,6 +137,8 @@ class AsyncClient(Operations):
                 yield step.value
             elif isinstance(step, Sleep):
                 await asyncio.sleep(step.seconds)
+            elif isinstance(step, Work):
+                value = await asyncio.to_thread(step.func)
             else:
                 try:
                     value = await self._send(step)
@@ -155,6 +157,8 @@ class AsyncClient(Operations):
             value, error = None, None
             if isinstance(step, Sleep):
                 await asyncio.sleep(step.seconds)
+            elif isinstance(step, Work):
+                value = await asyncio.to_thread(step.func)
             elif isinstance(step, Call):
                 try:
                     value = await self._send(step)

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import httpx
 
 from pipeflow_nb.artifacts import ArtifactStore
-from pipeflow_nb.client._base import Call, Emit, Op, Reply, Sleep
+from pipeflow_nb.client._base import Call, Emit, Op, Reply, Sleep, Work
 from pipeflow_nb.client._operations import (
     Mode,
     Operations,
@@ -139,6 +139,8 @@ class Client(Operations):
                 yield step.value
             elif isinstance(step, Sleep):
                 time.sleep(step.seconds)
+            elif isinstance(step, Work):
+                value = step.func()
             else:
                 try:
                     value = self._send(step)
