@@ -61,7 +61,7 @@ def main(out_dir: Path) -> None:
         p = build()
         workflow = client.publish(p)
         print(f"published {workflow.id} (version {workflow.version})")
-        print(f"webhook   {(workflow.model_extra or {}).get('webhook_url')}")
+        print(f"webhook   {client.webhook_url(workflow)}")
 
         # 2. Execute, then wait: a progress bar of completed nodes, outputs fetched as
         #    soon as they exist (hosted URLs expire) into the local artifact store.

@@ -64,9 +64,9 @@ class Operations(ObservingOperations):
             )
         return workflow
 
-    def webhook_url(self, webhook_id: str) -> str:
-        """The public URL that triggers a workflow's webhook."""
-        return self._url(f"/workflow/{webhook_id}/trigger")
+    def webhook_url(self, webhook: str | Workflow) -> str:
+        """The public URL that triggers a workflow's webhook (by webhook id or workflow)."""
+        return self._url(f"/workflow/{webhook_id_of(webhook)}/trigger")
 
     def _op_create_workflow(self, source: Any, name: str | None = None) -> Op[Workflow]:
         body = graph_body(to_workflow(source))

@@ -277,6 +277,10 @@ class Client(Operations):
     ) -> Execution:
         """Poll until the run ends; its outputs are downloaded as they appear.
 
+        ``execution`` is an id, an Execution, or the answer of ``execute`` / ``run`` /
+        ``trigger_webhook`` (for a batch, its first run: wait on each of
+        ``response.execution_ids`` for the others).
+
         Raises ``ExecutionFailed`` (with ``failed_node_id``), ``ExecutionCancelled``, or
         ``PollTimeout`` past ``timeout`` seconds (default: the poll policy's).
         """

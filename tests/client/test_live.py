@@ -136,7 +136,8 @@ def test_every_method_sync(client: Client, registry: NodeRegistry, tmp_path: Pat
 
     wf = c.publish(p)
     assert wf.id and p.workflow_id == wf.id and wf.webhook_id
-    assert (wf.model_extra or {})["webhook_url"].endswith(f"/workflow/{wf.webhook_id}/trigger")
+    assert (wf.model_extra or {})["webhook_url"] == c.webhook_url(wf)
+    assert c.webhook_url(wf).endswith(f"/workflow/{wf.webhook_id}/trigger")
     assert c.publish(p).id == wf.id  # the second publish updates
     assert wf.id in [w.id for w in c.list_workflows()]
     assert c.get_workflow(wf.id).node_ids == ["brief", "img", "loud"]
@@ -307,3 +308,15 @@ def test_retried_execute_runs_once(
         c.wait(started, progress=False)
         assert transport.lost == 1
         assert [e.id for e in c.executions(wf)] == started.execution_ids
+
+
+def test_batch_runs_with_iterator_configs(client: Client, registry: NodeRegistry) -> None:
+    wf = client.publish(swatches(registry))
+    configs = [{"nodeId": "brief", "values": ["a", "b", "c"]}]
+    estimate = client.estimate(wf, iterator_configs=configs)
+    assert estimate.required_credits == 15
+    batch = client.execute(wf, iterator_configs=configs)
+    assert len(batch.execution_ids) == 3
+    louder = [client.wait(eid, progress=False).output("loud") for eid in batch.execution_ids]
+    assert louder == ["A!", "B!", "C!"]
+    assert len(list(client.executions(wf))) == 3
