@@ -159,6 +159,9 @@ def test_every_method_sync(client: Client, registry: NodeRegistry, tmp_path: Pat
     ref = execution.node_run("img").output.images[0]  # type: ignore[union-attr]
     assert c.download(ref, dest=tmp_path / "img.png").read_bytes() == image.data
 
+    schema = c.run_schema(wf)
+    assert [i["nodeId"] for i in schema["inputs"]] == ["brief"]
+    assert schema["estimatedCredits"] == 5
     accepted = c.run(wf, {"brief": "again"})
     assert c.wait(accepted, progress=False).output("loud") == "AGAIN!"
 
@@ -220,6 +223,7 @@ async def test_every_method_async(
     assert (await c.get_execution(started)).credits_used == 5
     ref = execution.node_run("img").output.images[0]  # type: ignore[union-attr]
     assert (await c.download(ref)).data == execution.output("img").data
+    assert (await c.run_schema(wf))["workflowId"] == wf.id
     accepted = await c.run(wf, {"brief": "run"})
     events = [e.type async for e in c.watch(accepted)]
     assert events[0] == "execution_started" and events[-1] == "execution_finished"
