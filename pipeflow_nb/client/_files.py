@@ -9,7 +9,7 @@ from typing import Any
 from pipeflow_nb.client._base import Call, ClientCore, Op, Reply, Work
 from pipeflow_nb.client._outputs import artifact_key, decode_data_url
 from pipeflow_nb.client._parsing import unwrap
-from pipeflow_nb.errors import APIError, NotFoundError
+from pipeflow_nb.errors import APIConnectionError, APIError, NotFoundError
 from pipeflow_nb.media import Media
 from pipeflow_nb.models.execution import MediaRef
 
@@ -39,12 +39,21 @@ class FileOperations(ClientCore):
         return str(key)
 
     def _op_fetch_all(self, runs: Sequence[Any], keys: dict[str, str]) -> Op[None]:
+        """Fetch every media output not fetched yet, recording ``url → key`` in ``keys``.
+
+        A file that cannot be fetched now is skipped (the next poll tries again); the run's
+        record keeps its URL either way, so a failed download never hides the result.
+        """
         for run in runs:
             if run.output is None:
                 continue
             for ref in run.output.media:
-                if ref.url not in keys:
+                if ref.url in keys:
+                    continue
+                try:
                     keys[ref.url] = yield from self._op_fetch(ref.url)
+                except (APIError, APIConnectionError):
+                    continue
 
     def _op_download(self, output: Any, dest: str | Path | None) -> Op[Any]:
         if isinstance(output, Media):

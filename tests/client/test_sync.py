@@ -490,3 +490,16 @@ def _tiny_workflow():
             "nodes": [{"id": "t", "data": {"nodeType": "input:text", "params": {"text": "x"}}}],
         }
     )
+
+
+def test_a_file_that_cannot_be_fetched_does_not_hide_the_result(client, script) -> None:
+    url = "https://cdn.test/expired.png"
+    run = {"nodeId": "img", "status": "COMPLETED", "output": {"images": [{"url": url}]}}
+    script.on("GET", f"/workflows/executions/{EXEC}/poll", _poll("COMPLETED"))
+    script.on("GET", f"/workflows/executions/{EXEC}", _detail("COMPLETED", nodeRuns=[run]))
+    script.on("GET", "/expired.png", json_response(403, {"error": "signature expired"}))
+    execution = client.wait(EXEC, progress=False)
+    assert execution.outputs == {}
+    assert execution.node_run("img").output.images[0].url == url
+    with pytest.raises(PermissionDeniedError, match="signature expired"):
+        client.download(url)
