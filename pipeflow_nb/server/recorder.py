@@ -45,11 +45,15 @@ class EventRecorder:
         self._output_of = output_of
         self._progress: dict[str, int] = {}
         self.finished = False
+        self.detached = False
+        """Set at shutdown: later events (the cancellation) are not recorded."""
 
     def __repr__(self) -> str:
         return f"EventRecorder({self._id!r})"
 
     def __call__(self, event: Any) -> None:
+        if self.detached:
+            return
         repo, eid = self._repo, self._id
         if isinstance(event, ExecutionStarted):
             repo.mark_started(eid, event.at)

@@ -59,6 +59,9 @@ class Runner:
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._handles: dict[str, Any] = {}
+        self._recorders: dict[str, EventRecorder] = {}
+        self._interrupted: list[str] = []
+        self._stopping = False
         self._engine: Any = None
         self._workflows: OrderedDict[str, Workflow] = OrderedDict()
 
@@ -82,6 +85,7 @@ class Runner:
             log.warning(
                 "recovered after restart: %d run(s) requeued, %d failed", len(requeued), len(failed)
             )
+        self._stopping = False
         self._thread = threading.Thread(target=self._serve, name="pipeflow-runner", daemon=True)
         self._thread.start()
         self._ready.wait()
@@ -112,6 +116,9 @@ class Runner:
             return
         loop.call_soon_threadsafe(self._shutdown)
         thread.join(timeout_s)
+        # Runs stopped by the shutdown go back to the queue for the next start.
+        self._store.executions.requeue(self._interrupted)
+        self._interrupted = []
         self._thread = None
         self._loop = None
         self._queue = None
@@ -139,7 +146,10 @@ class Runner:
 
     def _shutdown(self) -> None:
         assert self._queue is not None
-        for handle in list(self._handles.values()):
+        self._stopping = True
+        for eid, handle in list(self._handles.items()):
+            self._recorders[eid].detached = True
+            self._interrupted.append(eid)
             handle.cancel()
         for _ in range(self._max_workers):
             self._queue.put_nowait(None)
@@ -153,8 +163,8 @@ class Runner:
         assert self._queue is not None
         while True:
             eid = await self._queue.get()
-            if eid is None:
-                return
+            if eid is None or self._stopping:
+                return  # what is still queued stays QUEUED in the store for the next start
             spec = self._store.executions.claim(eid)
             if spec is None:
                 continue  # cancelled while queued, or claimed by another worker
@@ -203,11 +213,13 @@ class Runner:
             self._store.executions.finish(spec.execution_id, ExecutionStatus.FAILED, error=str(exc))
             return
         self._handles[spec.execution_id] = handle
+        self._recorders[spec.execution_id] = recorder
         try:
             result: Execution = await handle.result()
         finally:
             self._handles.pop(spec.execution_id, None)
-        if not recorder.finished:
+            self._recorders.pop(spec.execution_id, None)
+        if not recorder.finished and not recorder.detached:
             self._store.executions.finish(
                 spec.execution_id,
                 result.status if result.status.is_terminal else ExecutionStatus.FAILED,

@@ -63,6 +63,9 @@ def poll_body(execution: Execution) -> dict[str, Any]:
         final_output=execution.final_output,
     )
     body = _execution_times(poll.to_wire())
+    for state in body["nodeStates"]:
+        for name in ("error", "outputUrl", "text"):
+            state.setdefault(name, None)
     # Null fields the contract shows explicitly stay in the body as null.
     for name in ("error", "failedNodeId", "finalOutput"):
         body.setdefault(name, None)

@@ -59,14 +59,21 @@ def make_registry() -> NodeRegistry:
 
 def node(node_id: str, node_type: str, label: str = "", **params: object) -> dict[str, object]:
     """A wire node."""
-    return {"id": node_id, "data": {"label": label or node_id, "nodeType": node_type,
-                                    "params": dict(params)}}
+    return {
+        "id": node_id,
+        "data": {"label": label or node_id, "nodeType": node_type, "params": dict(params)},
+    }
 
 
 def edge(source: str, target: str, out: str = "text", into: str = "text") -> dict[str, str]:
     """A wire edge."""
-    return {"id": f"{source}-{target}", "source": source, "target": target,
-            "sourceHandle": f"out-{out}", "targetHandle": f"in-{into}"}
+    return {
+        "id": f"{source}-{target}",
+        "source": source,
+        "target": target,
+        "sourceHandle": f"out-{out}",
+        "targetHandle": f"in-{into}",
+    }
 
 
 def chain(*types: str, text: str = "hello") -> dict[str, object]:

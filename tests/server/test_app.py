@@ -119,7 +119,9 @@ async def test_webhook_runs_without_a_key_and_maps_inputs(
         assert triggered.status_code == 202, triggered.text
         assert triggered.json()["status"] == "queued" and triggered.json()["message"]
         missing = await anonymous.post("/workflow/wh_nope/trigger", json={})
-        assert missing.status_code == 404 and missing.json()["error"] == "Webhook not found: wh_nope"
+        assert (
+            missing.status_code == 404 and missing.json()["error"] == "Webhook not found: wh_nope"
+        )
         not_object = await anonymous.post(url, json=[1, 2])
         assert not_object.status_code == 400
     poll = await wait_terminal(client, triggered.json()["executionId"])
@@ -139,16 +141,16 @@ async def test_a_failing_node_fails_the_run_and_skips_what_follows(
     assert states == {"brief": "COMPLETED", "n0": "FAILED", "n1": "SKIPPED"}
 
 
-async def test_cancel_a_running_and_a_queued_run(
-    make_app: Any, tmp_path: Any
-) -> None:
+async def test_cancel_a_running_and_a_queued_run(make_app: Any, tmp_path: Any) -> None:
     app = make_app(max_workers=1)
     key = app.state.pipeflow.dev_key
     gate_file = tmp_path / "never"
     workflow = {
         "name": "gated",
-        "nodes": [node("brief", "input:text", text="x"),
-                  node("wait", "test:gate", path=str(gate_file))],
+        "nodes": [
+            node("brief", "input:text", text="x"),
+            node("wait", "test:gate", path=str(gate_file)),
+        ],
         "edges": [edge("brief", "wait")],
     }
     transport = httpx.ASGITransport(app=app)
@@ -188,7 +190,9 @@ async def test_update_versions_delete_and_lint(client: httpx.AsyncClient) -> Non
     assert [i["nodeId"] for i in schema["inputs"]] == ["brief"]
     lint = await client.post("/workflows/lint", json={"nodes": [node("a", "text:nope")]})
     assert lint.status_code == 200
-    assert lint.json()["ok"] is False and lint.json()["violations"][0]["rule"] == "unknown_node_type"
+    assert (
+        lint.json()["ok"] is False and lint.json()["violations"][0]["rule"] == "unknown_node_type"
+    )
     assert (await client.delete(f"/workflows/{wf['id']}")).status_code == 204
     gone = await client.get(f"/workflows/{wf['id']}")
     assert gone.status_code == 404 and gone.json() == {"error": f"Workflow not found: {wf['id']}"}
@@ -202,7 +206,9 @@ async def test_nodes_usage_and_upload(app: FastAPI, client: httpx.AsyncClient) -
     usage = (await client.get("/developer/usage")).json()
     assert usage["plan"] == "enterprise" and usage["executionsToday"] == 0
     assert usage["limits"] == {
-        "requestsPerMinute": 200, "executionsPerMinute": 10, "executionsPerDay": None
+        "requestsPerMinute": 200,
+        "executionsPerMinute": 10,
+        "executionsPerDay": None,
     }
     png = (await client.get("/nodes")).content  # any bytes will do for the round trip
     upload = await client.post("/media/upload", files={"file": ("notes.txt", png, "text/plain")})

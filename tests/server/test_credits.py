@@ -44,9 +44,7 @@ async def test_402_with_breakdown_for_a_run_and_a_batch(app: FastAPI) -> None:
         estimate = await client.post(f"/workflows/{wf['id']}/estimate", json=batch)
         assert estimate.json()["requiredCredits"] == 30
         assert estimate.json()["sufficient"] is False
-        target = await client.post(
-            f"/workflows/{wf['id']}/estimate", json={"targetNodeId": "n0"}
-        )
+        target = await client.post(f"/workflows/{wf['id']}/estimate", json={"targetNodeId": "n0"})
         assert target.json()["requiredCredits"] == 5
         assert [b["nodeId"] for b in target.json()["breakdown"]] == ["brief", "n0"]
         single = await client.post(f"/workflows/{wf['id']}/run")
@@ -56,7 +54,7 @@ async def test_402_with_breakdown_for_a_run_and_a_batch(app: FastAPI) -> None:
 
 
 async def test_charges_successful_nodes_only_and_cached_nodes_are_free(app: FastAPI) -> None:
-    key, stored = app.state.pipeflow.store.keys.create(plan="pro", credits=100)
+    key, _ = app.state.pipeflow.store.keys.create(plan="pro", credits=100)
     async with _client(app, key) as client:
         wf = (await client.post("/workflows", json=chain("test:priced", "test:boom"))).json()
         run = (await client.post(f"/workflows/{wf['id']}/execute")).json()["executionRuns"][0]

@@ -100,8 +100,13 @@ async def test_422_lists_every_violation(client: httpx.AsyncClient) -> None:
     assert response.status_code == 422
     body = response.json()
     rules = sorted(v["rule"] for v in body["violations"])
-    assert rules == ["bad_param", "dangling_edge", "duplicate_id", "unknown_node_type",
-                     "unknown_port"]
+    assert rules == [
+        "bad_param",
+        "dangling_edge",
+        "duplicate_id",
+        "unknown_node_type",
+        "unknown_port",
+    ]
     assert body["error"].startswith("Workflow is invalid: ")
     by_rule = {v["rule"]: v for v in body["violations"]}
     assert by_rule["unknown_node_type"]["nodeId"] == "b"
@@ -113,11 +118,19 @@ async def test_400_for_bad_requests(client: httpx.AsyncClient) -> None:
     cases: list[tuple[dict[str, Any], str]] = [
         ({"inputs": {"ghost": 1}}, "inputs names node(s) not in the workflow: 'ghost'"),
         ({"targetNodeId": "ghost"}, "targetNodeId 'ghost' is not a node of the workflow"),
-        ({"iteratorConfigs": [{"nodeId": "brief", "values": [1, 2]},
-                              {"nodeId": "n0", "param": "x", "values": [1]}]},
-         "iteratorConfigs[1]: node 'n0' has no param 'x' (params: none)"),
-        ({"iteratorConfigs": [{"nodeId": "brief", "values": list(range(1001))}]},
-         "iteratorConfigs: "),
+        (
+            {
+                "iteratorConfigs": [
+                    {"nodeId": "brief", "values": [1, 2]},
+                    {"nodeId": "n0", "param": "x", "values": [1]},
+                ]
+            },
+            "iteratorConfigs[1]: node 'n0' has no param 'x' (params: none)",
+        ),
+        (
+            {"iteratorConfigs": [{"nodeId": "brief", "values": list(range(1001))}]},
+            "iteratorConfigs: ",
+        ),
         ({"mode": "sideways"}, "Invalid request: body.mode: "),
     ]
     for body, message in cases:
@@ -131,12 +144,23 @@ async def test_400_for_bad_requests(client: httpx.AsyncClient) -> None:
 
 
 async def test_zip_needs_equal_lengths_and_product_multiplies(client: httpx.AsyncClient) -> None:
-    wf = (await client.post("/workflows", json={
-        "name": "two inputs",
-        "nodes": [node("a", "input:text"), node("b", "input:text"),
-                  node("j", "text:concat")],
-        "edges": [edge("a", "j", into="texts"), {**edge("b", "j", into="texts"), "id": "e2"}],
-    })).json()
+    wf = (
+        await client.post(
+            "/workflows",
+            json={
+                "name": "two inputs",
+                "nodes": [
+                    node("a", "input:text"),
+                    node("b", "input:text"),
+                    node("j", "text:concat"),
+                ],
+                "edges": [
+                    edge("a", "j", into="texts"),
+                    {**edge("b", "j", into="texts"), "id": "e2"},
+                ],
+            },
+        )
+    ).json()
     configs = [{"nodeId": "a", "values": ["x", "y"]}, {"nodeId": "b", "values": ["1", "2", "3"]}]
     zipped = await client.post(f"/workflows/{wf['id']}/execute", json={"iteratorConfigs": configs})
     assert zipped.status_code == 400 and "equal length" in zipped.json()["error"]

@@ -16,8 +16,9 @@ async def test_replay_and_conflict_on_execute(app: FastAPI, client: httpx.AsyncC
     assert first.status_code == 201 and "idempotent-replayed" not in first.headers
     # The same meaning in another spelling is the same request.
     second = await client.post(
-        url, content=b'{ "inputs" : {"brief":"a"} }', headers={**headers,
-                                                               "Content-Type": "application/json"}
+        url,
+        content=b'{ "inputs" : {"brief":"a"} }',
+        headers={**headers, "Content-Type": "application/json"},
     )
     assert second.status_code == 201
     assert second.headers["idempotent-replayed"] == "true"
@@ -39,7 +40,8 @@ async def test_a_refused_request_can_be_retried_with_its_key(
     wf = (await client.post("/workflows", json=chain("test:priced"))).json()
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(
-        transport=transport, base_url="http://t/api/v1",
+        transport=transport,
+        base_url="http://t/api/v1",
         headers={"Authorization": f"Bearer {key}", "Idempotency-Key": "k"},
     ) as poor:
         assert (await poor.post(f"/workflows/{wf['id']}/run")).status_code == 402

@@ -178,13 +178,7 @@ class ExecutionRepo:
                         "UPDATE executions SET status='QUEUED', start_time=NULL WHERE id=?",
                         (row["id"],),
                     )
-                    conn.execute(
-                        "UPDATE node_runs SET status='PENDING', start_time=NULL, end_time=NULL, "
-                        "duration_ms=NULL, error=NULL, traceback=NULL, progress=NULL, "
-                        "rerun_reason='server restarted' WHERE execution_id=? AND status "
-                        "NOT IN ('COMPLETED', 'CACHED')",
-                        (row["id"],),
-                    )
+                    self._reset_nodes(conn, row["id"], "server restarted")
                     requeued.append(row["id"])
                 else:
                     message = (
@@ -195,6 +189,27 @@ class ExecutionRepo:
                     self._finish(conn, row["id"], "FAILED", message, None, now, None)
                     failed.append(row["id"])
         return requeued, failed
+
+    def requeue(self, execution_ids: list[str]) -> None:
+        """Put runs a graceful shutdown stopped back in the queue (not counted as attempts)."""
+        with self._db.write() as conn:
+            for eid in execution_ids:
+                changed = conn.execute(
+                    "UPDATE executions SET status='QUEUED', start_time=NULL, "
+                    "attempts=MAX(attempts - 1, 0) WHERE id=? AND status='RUNNING'",
+                    (eid,),
+                ).rowcount
+                if changed:
+                    self._reset_nodes(conn, eid, "server stopped")
+
+    @staticmethod
+    def _reset_nodes(conn: sqlite3.Connection, execution_id: str, reason: str) -> None:
+        conn.execute(
+            "UPDATE node_runs SET status='PENDING', start_time=NULL, end_time=NULL, "
+            "duration_ms=NULL, error=NULL, traceback=NULL, progress=NULL, rerun_reason=? "
+            "WHERE execution_id=? AND status NOT IN ('COMPLETED', 'CACHED')",
+            (reason, execution_id),
+        )
 
     # --- events ----------------------------------------------------------------------------
 

@@ -14,6 +14,8 @@ from pipeflow_nb.server.store.db import Database
 
 __all__ = ["IdempotencyRepo", "StoredResponse"]
 
+_ABANDONED_S = 60.0
+
 
 @dataclass(frozen=True)
 class StoredResponse:
@@ -49,6 +51,13 @@ class IdempotencyRepo:
                     "INSERT INTO idempotency (scope, key, fingerprint, created_at) "
                     "VALUES (?,?,?,?)",
                     (scope, key, fingerprint, now),
+                )
+                return "new", None
+            if row["status_code"] is None and row["created_at"] < now - _ABANDONED_S:
+                # The first request never finished (the server died mid-request): start over.
+                conn.execute(
+                    "UPDATE idempotency SET fingerprint=?, created_at=? WHERE scope=? AND key=?",
+                    (fingerprint, now, scope, key),
                 )
                 return "new", None
             if row["fingerprint"] != fingerprint:
