@@ -30,7 +30,7 @@ SCRIPT = textwrap.dedent(
     assert embedded.running_server() is None, "nothing may start before the first request"
     wf = client.publish(p)
     print("base", client.base_url)
-    execution = client.wait(client.execute(wf, inputs={"brief": "hi"}), progress=False)
+    execution = client.wait(client.execute(wf, inputs={"brief": "hi"}), progress=True)
     print("status", execution.status.value)
     print("loud", execution.output("loud"))
     print("history", len(list(client.executions(wf))))
@@ -93,6 +93,13 @@ def test_client_with_nothing_configured_in_a_notebook_kernel(tmp_path: Path) -> 
         if out.get("output_type") == "stream" and out.get("name") == "stdout"
     )
     assert "status COMPLETED" in text and "loud hi!!!" in text
+    mimes = {
+        mime
+        for cell in notebook.cells
+        for out in cell.get("outputs", [])
+        for mime in out.get("data", {})
+    }
+    assert "application/vnd.jupyter.widget-view+json" in mimes  # tqdm's notebook bar
     last = notebook.cells[-1].outputs[0]
     assert last["output_type"] == "execute_result"
     assert "exec_" in last["data"]["text/plain"]
