@@ -111,8 +111,8 @@ async def test_async_client_starts_the_embedded_server_off_the_loop(
 ) -> None:
     from pipeflow_nb.client import AsyncClient, embedded
 
-    for name in ("PIPEFLOW_BASE_URL", "PIPEFLOW_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("PIPEFLOW_BASE_URL", raising=False)
+    monkeypatch.setenv("PIPEFLOW_API_KEY", "wf_live_meant_for_the_hosted_service")
     monkeypatch.setenv("PIPEFLOW_HOME", str(tmp_path / "home"))
     embedded.stop_server()
     try:
