@@ -36,6 +36,15 @@ SCRIPT = textwrap.dedent(
     print("history", len(list(client.executions(wf))))
     server = embedded.running_server()
     print("thread", server._thread.is_alive())
+
+    @pf.node
+    def whisper(text: str) -> str:
+        return text.lower()
+
+    later = pf.Pipeline("later")
+    later.add(whisper, id="quiet", text=later.add("input:text", id="t", text="LATE"))
+    quiet = client.wait(client.execute(client.publish(later)), progress=False)
+    print("later", quiet.output("quiet"))
     """
 )
 
@@ -65,6 +74,7 @@ def test_client_with_nothing_configured_in_a_fresh_process(tmp_path: Path) -> No
     assert lines["loud"] == "hi!!!"
     assert lines["history"] == "1"
     assert lines["thread"] == "True"
+    assert lines["later"] == "late"  # a node defined after the server started runs there too
     assert (tmp_path / "home" / "dev-key").is_file()
 
 
