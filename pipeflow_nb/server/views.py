@@ -64,7 +64,7 @@ def poll_body(execution: Execution) -> dict[str, Any]:
     )
     body = _execution_times(poll.to_wire())
     for state in body["nodeStates"]:
-        for name in ("error", "outputUrl", "text"):
+        for name in ("error", "outputUrl", "text", "progress"):
             state.setdefault(name, None)
     # Null fields the contract shows explicitly stay in the body as null.
     for name in ("error", "failedNodeId", "finalOutput"):
