@@ -23,7 +23,7 @@ from pipeflow_nb.server.problems import ApiProblem
 from pipeflow_nb.server.store import ApiKey, RunPlan
 from pipeflow_nb.server.views import millis
 
-__all__ = ["Launched", "estimate_request", "launch"]
+__all__ = ["Launched", "estimate_request", "execute_body", "launch"]
 
 
 @dataclass(frozen=True)
