@@ -86,8 +86,9 @@ q.add("text:picky", id="picky", text=q.add("input:brief", id="brief"))
 """
 
 BATCH = """\
+q.show()
 batch = q.run_batch({"brief.text": ["calm sea", "bad storm", "dawn"]}, engine=engine)
-grid = q.show_batch(batch, engine=engine)
+q.show_batch(batch, engine=engine)
 """
 
 FIX = """\
