@@ -82,7 +82,7 @@ p.add("text:shout", id="shout", label="Shout", text=b)
 engine = Engine(reg, artifacts=pf.ArtifactStore(tempfile.mkdtemp()))
 
 q = pf.Pipeline("batch demo", registry=reg)
-q.add("text:picky", id="picky", text=q.add("input:brief", id="brief"))
+picky = q.add("text:picky", id="picky", text=q.add("input:brief", id="brief"))
 """
 
 BATCH = """\
