@@ -21,7 +21,7 @@ import logging
 import threading
 import time
 import traceback
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -160,9 +160,7 @@ class Scheduler:
             if limits is not None
             else engine.type_limits_for(steps[n].definition for n in order)
         )
-        self._type_running: Counter[str] = Counter()
-        self._max = engine.max_concurrency
-        self._running = 0
+        self._slots = engine.slots
         self._sync_busy = 0
         self._finished = 0
         self._ticking = False
@@ -255,46 +253,24 @@ class Scheduler:
         else:
             self._sync_ready.append(st)
 
-    def _fits_locked(self, st: _NodeState) -> bool:
-        if self._running >= self.engine.max_concurrency:
-            return False
-        limit = self._limits.get(st.step.node_type)
-        return limit is None or self._type_running[st.step.node_type] < limit
-
     def _take_locked(self, ready: deque[_NodeState]) -> _NodeState | None:
-        if self._stopped or not ready or self._running >= self._max:
+        if self._stopped or not ready:
             return None
-        if not self._limits:
-            st = ready.popleft()
-        else:
-            for i, candidate in enumerate(ready):
-                if self._fits_locked(candidate):
-                    del ready[i]
-                    st = candidate
-                    self._type_running[st.step.node_type] += 1
-                    break
-            else:
-                return None
+        st = self._slots.take(ready, _node_type_of, self._limits, id(self), self._poke)
+        if st is None:
+            return None
         st.status = _RUNNING
         st.t0 = time.perf_counter()
-        self._running += 1
         return st
 
-    def _startable_locked(self, ready: deque[_NodeState]) -> int:
-        if not self._limits:
-            return len(ready)
-        room = dict.fromkeys(self._limits, 0)
-        for name, limit in self._limits.items():
-            room[name] = limit - self._type_running[name]
-        count = 0
-        for st in ready:
-            t = st.step.node_type
-            if t not in room:
-                count += 1
-            elif room[t] > 0:
-                room[t] -= 1
-                count += 1
-        return count
+    def _poke(self) -> None:
+        """A slot freed elsewhere: try again to start waiting nodes (any thread)."""
+        if self._complete:
+            return
+        if threading.get_ident() == self.loop_thread:
+            self.loop.call_soon(self._on_loop_changes)
+        else:
+            self._mailbox.post(self._on_loop_changes)
 
     def _on_loop_changes(self) -> None:
         """After state changed: start loop nodes, hand sync ones to the workers (loop only)."""
@@ -561,10 +537,8 @@ class Scheduler:
         eid = self.options.execution_id
         credits = step.definition.spec.credits if outputs is not None and not cached else 0
         on_loop = threading.get_ident() == self.loop_thread
+        self._slots.give_back(step.node_type, step.node_type in self._limits)
         with self._lock:
-            self._running -= 1
-            if self._limits:
-                self._type_running[step.node_type] -= 1
             if not on_loop:
                 self._sync_busy -= 1
             if st.status is not _RUNNING:
@@ -799,6 +773,10 @@ class Scheduler:
             rerun_reason=st.reason if st.status is NodeStatus.COMPLETED else None,
             progress=100.0 if st.status in _SUCCEEDED else st.progress,
         )
+
+
+def _node_type_of(st: _NodeState) -> str:
+    return st.step.node_type
 
 
 def _message(exc: BaseException) -> str:
