@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import itertools
 import threading
 import uuid
 import weakref
@@ -40,9 +41,13 @@ __all__ = ["Engine", "ExecutionHandle", "new_execution_id", "shared_engine"]
 _COMPILED_KEEP = 32
 
 
+_ID_PREFIX = uuid.uuid4().hex[:12]
+_ID_COUNTER = itertools.count()
+
+
 def new_execution_id() -> str:
-    """A fresh ``exec_…`` id."""
-    return f"exec_{uuid.uuid4().hex[:20]}"
+    """A fresh ``exec_…`` id: a random per-process prefix and a counter (20 hex digits)."""
+    return f"exec_{_ID_PREFIX}{next(_ID_COUNTER) & 0xFFFFFFFF:08x}"
 
 
 class ExecutionHandle:

@@ -150,7 +150,7 @@ class Scheduler:
         self.loop = loop
         self.loop_thread = threading.get_ident()
         self.hub = EventHub(loop, observers)
-        self.cancel_event = threading.Event()
+        self._cancel_event: threading.Event | None = None
         self.states = {nid: _NodeState(steps[nid], len(steps[nid].parents)) for nid in order}
         self._lock = threading.Lock()
         self._sync_ready: deque[_NodeState] = deque()
@@ -181,6 +181,15 @@ class Scheduler:
         self._stopped = False
         self.start_time: datetime | None = None
         self._t0 = 0.0
+
+    @property
+    def cancel_event(self) -> threading.Event:
+        """Set when the execution is stopped; handed to nodes as ``ctx.cancel_event``."""
+        if self._cancel_event is None:
+            with self._lock:
+                if self._cancel_event is None:
+                    self._cancel_event = threading.Event()
+        return self._cancel_event
 
     def __repr__(self) -> str:
         return f"Scheduler({self.options.execution_id}, {self._finished}/{len(self.order)} done)"
@@ -657,7 +666,9 @@ class Scheduler:
 
     def _stop_locked(self, reason: str, *, cancel: bool) -> None:
         self._stopped = True
-        self.cancel_event.set()
+        if self._cancel_event is None:
+            self._cancel_event = threading.Event()
+        self._cancel_event.set()
         self._sync_ready.clear()
         self._loop_ready.clear()
         for st in self.states.values():
