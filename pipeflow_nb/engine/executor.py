@@ -25,7 +25,8 @@ from pipeflow_nb.engine.cache import Cache
 from pipeflow_nb.engine.events import Observer
 from pipeflow_nb.engine.outputs import UrlFor, artifact_url
 from pipeflow_nb.engine.plan import CompiledWorkflow, Step, compile_workflow
-from pipeflow_nb.engine.scheduler import RunOptions, Scheduler
+from pipeflow_nb.engine.runstate import RunOptions
+from pipeflow_nb.engine.scheduler import Scheduler
 from pipeflow_nb.engine.slots import Slots
 from pipeflow_nb.engine.workers import SyncWorkers
 from pipeflow_nb.models.events import ExecutionEvent
