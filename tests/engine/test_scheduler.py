@@ -236,3 +236,36 @@ async def test_cancelling_the_awaiting_task_cancels_the_run(
             await running
         await asyncio.wait_for(cleaned_up.wait(), 10)
     assert seen[-2:] == ["node_skipped", "execution_finished"]
+
+
+async def test_limits_hold_across_concurrent_executions(
+    registry: NodeRegistry, store: ArtifactStore
+) -> None:
+    lock = threading.Lock()
+    active = [0]
+    peak = [0]
+    overlap = threading.Event()
+
+    def provider_call(x: int) -> int:
+        with lock:
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+            if active[0] > 1:
+                overlap.set()
+        try:
+            overlap.wait(timeout=0.05)  # would let a second call in, were it allowed
+            return x
+        finally:
+            with lock:
+                active[0] -= 1
+
+    registry.register(define_node(provider_call, node_type="t:provider", concurrency=1))
+    workflow = fan(registry, "t:provider", 3).to_workflow()
+    with Engine(registry, artifacts=store, cache=False) as engine:
+        runs = await asyncio.gather(*(engine.execute(workflow) for _ in range(3)))
+        batch = await engine.execute_batch(
+            workflow, [{"nodeId": "src", "values": [1, 2, 3, 4]}], max_parallel=4
+        )
+    assert all(r.status == ExecutionStatus.COMPLETED for r in [*runs, *batch.runs])
+    assert peak[0] == 1
+    assert engine.slots.running == 0
