@@ -244,7 +244,9 @@ class CellNodes:
             category=CELL_CATEGORY,
             label=cell.node_id,
             description=f"notebook cell {cell.node_id!r}",
-            inputs=[Port(name=n, type=PortType.ANY) for n in cell.inputs],
+            # Not required: an input whose producer is gone falls back to the namespace, so
+            # editing one cell never makes the whole pipeline invalid.
+            inputs=[Port(name=n, type=PortType.ANY, required=False) for n in cell.inputs],
             outputs=[Port(name=n, type=PortType.ANY) for n in cell.outputs],
             params_schema=params_model.model_json_schema(),
             version=cell.version,
@@ -259,6 +261,7 @@ class CellNodes:
     def _rewire(self, cell: CellNode) -> None:
         """Make the edges into the cell match its producers; drop edges from vanished outputs."""
         p = self.pipeline
+        orphaned: dict[str, str] = {}
         wanted = {(src, name) for name, src in cell.producers.items()}
         for edge in p.edges:
             if edge.target == cell.node_id:
@@ -269,8 +272,18 @@ class CellNodes:
                     p.disconnect(edge.id)
             elif edge.source == cell.node_id and edge.source_port not in cell.outputs:
                 p.disconnect(edge.id)
+                orphaned[edge.target] = (
+                    f"input changed (upstream {cell.node_id!r} no longer outputs "
+                    f"{edge.source_port!r})"
+                )
         for src, name in sorted(wanted, key=lambda pair: cell.inputs.index(pair[1])):
             p.connect(p[src].out(name), p[cell.node_id].in_(name))
+        if orphaned:
+            for node_id in graph.descendants(
+                p.node_ids, [(e.source, e.target) for e in p.edges], list(orphaned)
+            ):
+                orphaned.setdefault(node_id, next(iter(orphaned.values())))
+            self._mark(orphaned)
 
     # --- staleness ------------------------------------------------------------------------
     def _mark_changed(self, cell: CellNode, previous: CellNode) -> None:
@@ -283,6 +296,9 @@ class CellNodes:
         marks = {cell.node_id: reason}
         for child in self._descendants(cell.node_id):
             marks.setdefault(child, f"input changed (upstream {cell.node_id!r}: {reason})")
+        self._mark(marks)
+
+    def _mark(self, marks: Mapping[str, str]) -> None:
         for node_id, why in marks.items():
             self._stale[node_id] = why
             self._marked_at[node_id] = self._fingerprint(node_id)
