@@ -28,6 +28,7 @@ from pydantic import ConfigDict, create_model
 from pipeflow_nb import graph
 from pipeflow_nb.cells import CellAnalysis, analyze_cell
 from pipeflow_nb.errors import ExecutionFailed, PipelineValidationError
+from pipeflow_nb.history import RunHistory
 from pipeflow_nb.models.execution import Execution, ExecutionStatus, NodeStatus
 from pipeflow_nb.models.nodespec import NodeTypeSpec
 from pipeflow_nb.models.ports import Port, PortType
@@ -111,6 +112,8 @@ class CellNodes:
         self._marked_at: dict[str, Any] = {}
         self.executions: list[Execution] = []
         """Every execution this controller ran, oldest first."""
+        self.history = RunHistory(pipeline)
+        """The same runs with the graph each ran, for the history widget."""
         self._listeners: list[Callable[[Mapping[str, str]], None]] = []
 
     def __repr__(self) -> str:
@@ -346,8 +349,10 @@ class CellNodes:
 
         Stale marks of nodes that completed or came from the cache are cleared.
         """
+        workflow = self.pipeline.to_workflow()
         execution = self._runner(self.pipeline, target)
         self.executions.append(execution)
+        self.history.record(execution, workflow)
         self.record(execution)
         return execution
 
