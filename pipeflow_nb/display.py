@@ -238,8 +238,11 @@ def remember_batch(batch: Batch, pipeline: Pipeline) -> None:
     _BATCH_ORIGINS[batch.id] = pipeline
 
 
-def batch_grid(batch: Batch, pipeline: Pipeline | None = None) -> BatchGrid:
-    """The batch grid; with a pipeline, failed runs are re-runnable one at a time."""
+def batch_grid(batch: Batch, pipeline: Pipeline | None = None, **run_options: Any) -> BatchGrid:
+    """The batch grid; with a pipeline, failed runs are re-runnable one at a time.
+
+    ``run_options`` (e.g. ``engine=``) go to ``pipeline.run`` for each re-run.
+    """
     from pipeflow_nb.widgets.runs import BatchGrid
 
     origin = pipeline if pipeline is not None else _BATCH_ORIGINS.get(batch.id)
@@ -249,8 +252,8 @@ def batch_grid(batch: Batch, pipeline: Pipeline | None = None) -> BatchGrid:
 
     def rerun(position: int) -> Execution:
         combo = batch.combinations[position] if position < len(batch.combinations) else {}
-        run: Callable[..., Execution] = source.run  # type: ignore[attr-defined]
-        return run(overrides=rerun_overrides(combo))
+        options = {"raise_on_failure": False, **run_options}
+        return source.run(overrides=rerun_overrides(combo), **options)
 
     return BatchGrid(batch, on_rerun=rerun)
 
@@ -265,13 +268,15 @@ def batch_bundle(batch: Batch) -> dict[str, Any]:
     return _widget_bundle(batch_grid(batch), static)
 
 
-def show_batch(batch: Batch, pipeline: Pipeline | None = None) -> BatchGrid | None:
+def show_batch(
+    batch: Batch, pipeline: Pipeline | None = None, **run_options: Any
+) -> BatchGrid | None:
     """Display the batch grid (re-runnable failures when the pipeline is known)."""
     if not _rich():
         from pipeflow_nb.widgets.summary import batch_table_html
 
         _display_html(batch_table_html(batch))
         return None
-    grid = batch_grid(batch, pipeline)
+    grid = batch_grid(batch, pipeline, **run_options)
     _display(grid)
     return grid

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from html import escape
@@ -620,6 +621,7 @@ class Pipeline:
         from pipeflow_nb.models.execution import ExecutionStatus
 
         target_id = target.id if isinstance(target, NodeHandle) else target
+        options["observers"] = (*options.get("observers", ()), *self._display_observers())
         execution = await self._engine(engine).execute(
             self.to_workflow(),
             inputs=_by_id(inputs),
@@ -677,13 +679,24 @@ class Pipeline:
         ``iterator_configs`` is a list of ``{"nodeId", "param", "values"}`` configs, or a
         dict ``{"node" or "node.param": values}``; ``mode`` is ``"zip"`` or ``"product"``.
         """
-        return await self._engine(engine).execute_batch(
+        options["observers"] = (*options.get("observers", ()), *self._display_observers())
+        batch = await self._engine(engine).execute_batch(
             self.to_workflow(),
             _iterator_configs(iterator_configs),
             mode=mode,
             max_parallel=max_parallel,
             **options,
         )
+        display = sys.modules.get("pipeflow_nb.display")
+        if display is not None:
+            display.remember_batch(batch, self)
+        return batch
+
+    def _display_observers(self) -> list[Callable[[Any], None]]:
+        # Live graphs of this pipeline on screen animate its runs. Only a session that has
+        # displayed something has loaded the display module; others pay nothing.
+        display = sys.modules.get("pipeflow_nb.display")
+        return [] if display is None else list(display.observers_for(self))
 
     def run_batch(
         self,
@@ -740,11 +753,14 @@ class Pipeline:
 
         return show_pipeline(self)
 
-    def show_batch(self, batch: Any) -> Any:
-        """Display a batch result as a grid whose failed runs re-run alone through this pipeline."""
+    def show_batch(self, batch: Any, **run_options: Any) -> Any:
+        """Display a batch result as a grid whose failed runs re-run alone through this pipeline.
+
+        ``run_options`` (e.g. ``engine=``) are passed to :meth:`run` for each re-run.
+        """
         from pipeflow_nb.display import show_batch
 
-        return show_batch(batch, self)
+        return show_batch(batch, self, **run_options)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         from pipeflow_nb.display import pipeline_bundle

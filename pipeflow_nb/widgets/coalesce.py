@@ -78,7 +78,8 @@ class Coalescer:
             if not (due or urgent):
                 if not self._pending:
                     self._pending = True
-                    wait = self.interval_s - (now - (self._last or now))
+                    last = self._last if self._last is not None else now
+                    wait = self.interval_s - (now - last)
                     self._schedule_later(max(wait, 0.0))
                 return
         self.flush()

@@ -285,7 +285,7 @@ class PipelineGraph(w.VBox):  # type: ignore[misc]
             self._edges[eid] = ipycytoscape.Edge(data=el["data"], classes=el["classes"])
             new_edges.append(self._edges[eid])
         if new_edges:
-            graph.add_edges(new_edges, directed=True)
+            graph.add_edges(new_edges, directed=True, multiple_edges=True)
             structural = True
         if structural and self._drawn:
             self.cytoscape.relayout()

@@ -32,7 +32,7 @@ class OutputsStrip(w.HBox):  # type: ignore[misc]
         self.add_class("pf-outputs")
 
     def __repr__(self) -> str:
-        return f"OutputsStrip({list(self._cards)})"
+        return f"OutputsStrip({self.node_ids})"
 
     @property
     def node_ids(self) -> list[str]:
