@@ -121,6 +121,7 @@ async def run_batch(
     wf = compiled.workflow
     configs = parse_configs(iterator_configs)
     params = [_param_of(engine, wf, c) for c in configs]
+    configs = [c.model_copy(update={"param": p}) for c, p in zip(configs, params, strict=True)]
     combos = combinations(configs, mode)
     labels = [f"{c.node_id}.{p}" for c, p in zip(configs, params, strict=True)]
     batch_id = batch_id or str(uuid.uuid4())

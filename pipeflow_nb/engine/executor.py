@@ -16,7 +16,7 @@ import threading
 import uuid
 import weakref
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from pipeflow_nb.artifacts import ArtifactStore
@@ -116,7 +116,7 @@ class Engine:
         self._registry = registry
         self.artifacts = artifacts or ArtifactStore()
         self.cache: Cache | None = (
-            Cache.for_store(self.artifacts) if cache is None else cache or None
+            Cache.for_store(self.artifacts) if cache is None else None if cache is False else cache
         )
         self.max_concurrency = max_concurrency
         self.type_limits = dict(type_limits or {})
@@ -125,6 +125,8 @@ class Engine:
         self._compiled: OrderedDict[int, CompiledWorkflow] = OrderedDict()
         self._inflight: dict[str, concurrent.futures.Future[None]] = {}
         self._lock = threading.Lock()
+        self._offload_types: frozenset[str] = frozenset()
+        self._offload_call: Callable[[Callable[..., Any], dict[str, Any]], Any] | None = None
 
     def __repr__(self) -> str:
         return (
@@ -171,6 +173,26 @@ class Engine:
             if limit is not None:
                 limits[d.node_type] = limit
         return limits
+
+    def set_offload(
+        self,
+        node_types: Iterable[str],
+        call: Callable[[Callable[..., Any], dict[str, Any]], Any] | None,
+    ) -> None:
+        """Run these node types through ``call(func, kwargs)`` (blocking; e.g. on a cluster).
+
+        Nodes that take a :class:`NodeContext` always run locally.
+        """
+        self._offload_types = frozenset(node_types) if call is not None else frozenset()
+        self._offload_call = call
+
+    def offload_for(
+        self, definition: NodeDefinition
+    ) -> Callable[[Callable[..., Any], dict[str, Any]], Any] | None:
+        """How calls of this node type leave the process, if they do."""
+        if definition.node_type in self._offload_types and definition.context_arg is None:
+            return self._offload_call
+        return None
 
     def claim(self, key: str) -> concurrent.futures.Future[None] | None:
         """Claim computing a cache key: ``None`` if claimed, else the run to wait for."""

@@ -214,7 +214,11 @@ class Scheduler:
     # --- the ready set ---------------------------------------------------------------------
     def _release_locked(self, st: _NodeState) -> None:
         definition = st.step.definition
-        if definition.is_async or self._timeout_of(st) is not None:
+        if (
+            definition.is_async
+            or self._timeout_of(st) is not None
+            or self.engine.offload_for(definition) is not None
+        ):
             self._loop_ready.append(st)
         else:
             self._sync_ready.append(st)
@@ -442,7 +446,11 @@ class Scheduler:
             )
             definition = st.step.definition
             kwargs = self._kwargs(st, inputs)
-            if definition.is_async:
+            offload = self.engine.offload_for(definition)
+            if offload is not None:
+                call = partial(offload, definition.func, kwargs)
+                pending = self.loop.run_in_executor(self.engine.thread_pool(), call)
+            elif definition.is_async:
                 pending = definition.func(**kwargs)
             else:
                 call = partial(definition.func, **kwargs)
