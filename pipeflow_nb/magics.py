@@ -75,13 +75,6 @@ def _names(text: str | None) -> list[str] | None:
     return [n.strip() for n in text.split(",") if n.strip()]
 
 
-def _runner(pipeline: Pipeline, target: str | None) -> Execution:
-    from pipeflow_nb.display import observers_for
-
-    # A live graph on screen (p.show()) animates while the cell runs.
-    return pipeline.run(target=target, raise_on_failure=False, observers=observers_for(pipeline))
-
-
 @magics_class
 class PipeflowMagics(Magics):
     """The ``%%node`` cell magic and ``%pipeflow_stale`` (one controller per pipeline)."""
@@ -105,10 +98,10 @@ class PipeflowMagics(Magics):
         bound = ns.get(pipeline_name)
         current = self.controllers.get(pipeline_name)
         if isinstance(bound, Pipeline) and (current is None or current.pipeline is not bound):
-            current = CellNodes(bound, ns, runner=_runner)
+            current = CellNodes(bound, ns)
             self.controllers[pipeline_name] = current
         if current is None:
-            current = CellNodes(Pipeline(pipeline_name), ns, runner=_runner)
+            current = CellNodes(Pipeline(pipeline_name), ns)
             self.controllers[pipeline_name] = current
             if pipeline_name.isidentifier() and pipeline_name not in ns:
                 ns[pipeline_name] = current.pipeline
