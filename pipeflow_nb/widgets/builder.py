@@ -89,7 +89,7 @@ class Builder(w.VBox):  # type: ignore[misc]
         self.search = w.Text(placeholder="search node types", layout={"width": "210px"})
         self.search.add_class("pf-palette-search")
         self.search.observe(lambda _c: self._render_palette(), names="value")
-        self.palette = w.VBox([], layout={"width": "230px", "overflow_y": "auto"})
+        self.palette = w.VBox([], layout={"width": "230px", "overflow": "auto"})
         self.palette.add_class("pf-palette")
         self.palette_buttons: dict[str, w.Button] = {}
 
