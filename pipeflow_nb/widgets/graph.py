@@ -192,9 +192,10 @@ class PipelineGraph(w.VBox):  # type: ignore[misc]
     def apply(self, event: ExecutionEvent) -> None:
         """Fold an event in; the repaint is coalesced (immediate for a run's last event)."""
         changed = self.state.apply(event)
-        ran = isinstance(event, NodeCompleted | NodeCached)
-        if ran and self._marks.get(event.node_id, ("",))[0] == "stale":
-            del self._marks[event.node_id]  # it ran: up to date again
+        if isinstance(event, NodeCompleted | NodeCached):
+            mark = self._marks.get(event.node_id)
+            if mark is not None and mark[0] == "stale":
+                del self._marks[event.node_id]  # it ran: up to date again
         self.coalescer.mark(changed, urgent=isinstance(event, ExecutionFinished))
 
     def apply_all(self, events: Iterable[ExecutionEvent]) -> None:
