@@ -70,12 +70,17 @@ class RunHistory:
             self.record(execution)
 
     def run(self, **options: Any) -> Execution:
-        """Run the pipeline (``Pipeline.run`` options; failures are kept, not raised)."""
+        """Run the pipeline (``Pipeline.run`` options; failures are kept, not raised).
+
+        The record keeps the overrides given, so comparisons show what changed.
+        """
         if self.pipeline is None:
             raise ValueError("this history has no pipeline to run; record executions instead")
-        options.setdefault("raise_on_failure", False)
+        from pipeflow_nb.cellnodes import run_pipeline
+
+        options.pop("raise_on_failure", None)
         workflow = self.pipeline.to_workflow()
-        execution: Execution = self.pipeline.run(**options)
+        execution = run_pipeline(self.pipeline, options.pop("target", None), **options)
         self.record(execution, workflow, options.get("overrides"))
         return execution
 
