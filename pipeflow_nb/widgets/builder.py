@@ -82,7 +82,9 @@ class Builder(w.VBox):  # type: ignore[misc]
         """What ``on_run`` / ``on_publish`` returned, latest last."""
 
         self.graph = PipelineGraph(pipeline)
+        # Positions come from the pipeline (kept in its JSON), so the canvas uses them as is.
         self.graph.cytoscape.set_layout(name="preset", fit=True, padding=30)
+        self.graph.cytoscape.max_zoom = 1.2  # a lone node stays node-sized
         self.graph.cytoscape.on("node", "click", self._on_canvas_click)
         self.graph.cytoscape.on("node", "tapend", self._on_canvas_drop)
 
@@ -324,6 +326,7 @@ class Builder(w.VBox):  # type: ignore[misc]
     def _sync_positions(self) -> None:
         workflow = self.pipeline.to_workflow()
         widgets = self.graph.node_widgets
+        moved = False
         for node in workflow.nodes:
             widget = widgets.get(node.id)
             if widget is None:
@@ -332,6 +335,9 @@ class Builder(w.VBox):  # type: ignore[misc]
             spot = {"x": node.position.x, "y": node.position.y}
             if dict(widget.position) != spot:
                 widget.position = spot
+                moved = True
+        if moved:  # fit the view again now that the nodes sit where the pipeline says
+            self.graph.cytoscape.relayout()
 
     def _on_pick(self, change: Mapping[str, Any]) -> None:
         node_id = change.get("new")

@@ -43,13 +43,20 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         yield served
 
 
-def _wait_for(check: Callable[[], bool], timeout_s: float, what: str, page: Any) -> None:
+def _wait_for(
+    check: Callable[[], bool], timeout_s: float, what: str, page: Any, seen: Callable[[], Any]
+) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if check():
             return
         page.wait_for_timeout(250)
-    pytest.fail(f"timed out waiting for {what}")
+    pytest.fail(f"timed out waiting for {what}; last seen: {seen()!r}")
+
+
+def _options(select: Any) -> list[str]:
+    texts: list[str] = select.evaluate("s => Array.from(s.options).map(o => o.text)")
+    return [t.replace("\xa0", " ") for t in texts]  # ipywidgets shows spaces as nbsp
 
 
 def test_palette_connect_and_cell_preview(lab: dict[str, str]) -> None:
@@ -86,7 +93,11 @@ def test_palette_connect_and_cell_preview(lab: dict[str, str]) -> None:
             builder.locator(".pf-palette-item", has_text="Template").first.click()
             picker = builder.locator(".pf-node-picker select")
             _wait_for(
-                lambda: "template" in picker.inner_text(), 20, "the new node in the panel", page
+                lambda: "template" in _options(picker),
+                20,
+                "the new node in the panel",
+                page,
+                lambda: _options(picker),
             )
             added: dict[str, int] = {}
 
@@ -94,20 +105,30 @@ def test_palette_connect_and_cell_preview(lab: dict[str, str]) -> None:
                 added.update(_counts(canvas.screenshot(), COLOURS))
                 return added["text-node"] > before["text-node"] + 150
 
-            _wait_for(node_drawn, 20, "the template node on the canvas", page)
+            _wait_for(
+                node_drawn, 20, "the template node on the canvas", page, lambda: (before, added)
+            )
             (ARTIFACTS / "builder-added.png").write_bytes(canvas.screenshot())
 
             # 2. Selecting the brief and clicking Connect adds an edge, drawn on the canvas.
             picker.select_option("brief")
             target = builder.locator(".pf-connect-target select")
             _wait_for(
-                lambda: "template.text (TEXT)" in target.inner_text(), 20, "connect targets", page
+                lambda: "template.text (TEXT)" in _options(target),
+                20,
+                "connect targets",
+                page,
+                lambda: _options(target),
             )
-            target.select_option(label="template.text (TEXT)")
+            target.select_option(index=_options(target).index("template.text (TEXT)"))
             builder.locator("button.pf-connect").click()
             edges = builder.locator(".pf-node-edges select")
             _wait_for(
-                lambda: "brief.text->template.text" in edges.inner_text(), 20, "the edge", page
+                lambda: "brief.text->template.text" in _options(edges),
+                20,
+                "the edge",
+                page,
+                lambda: _options(edges),
             )
             connected: dict[str, int] = {}
 
@@ -115,7 +136,7 @@ def test_palette_connect_and_cell_preview(lab: dict[str, str]) -> None:
                 connected.update(_counts(canvas.screenshot(), COLOURS))
                 return connected["edge"] > added["edge"] + 60
 
-            _wait_for(edge_drawn, 20, "the edge on the canvas", page)
+            _wait_for(edge_drawn, 20, "the edge on the canvas", page, lambda: (added, connected))
             (ARTIFACTS / "builder-connected.png").write_bytes(canvas.screenshot())
             assert connected["text-node"] > before["text-node"] + 150, connected
 
