@@ -98,6 +98,13 @@ __all__ = [
 ]
 
 
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext pipeflow_nb``: the ``%%node`` cell magic (see :mod:`pipeflow_nb.magics`)."""
+    from pipeflow_nb.magics import load_ipython_extension as load
+
+    load(ipython)
+
+
 def __getattr__(name: str) -> Any:
     target = _LAZY.get(name)
     if target is None:
@@ -114,10 +121,3 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - names the lazy attributes for type checkers
     pass
-
-
-def load_ipython_extension(ipython: Any) -> None:
-    """``%load_ext pipeflow_nb``: the ``%%node`` cell magic (see :mod:`pipeflow_nb.magics`)."""
-    from pipeflow_nb.magics import load_ipython_extension as load
-
-    load(ipython)
