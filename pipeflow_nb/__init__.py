@@ -57,6 +57,8 @@ _LAZY: dict[str, str] = {
     "AsyncClient": "pipeflow_nb.client:AsyncClient",
     "Client": "pipeflow_nb.client:Client",
     "PollPolicy": "pipeflow_nb.client:PollPolicy",
+    "RunHistory": "pipeflow_nb.history:RunHistory",
+    "builder": "pipeflow_nb.building:builder",
     "execute": "pipeflow_nb.helpers:execute",
     "executions": "pipeflow_nb.helpers:executions",
     "poll": "pipeflow_nb.helpers:poll",
@@ -100,12 +102,14 @@ __all__ = [
     "Port",
     "PortType",
     "RateLimitError",
+    "RunHistory",
     "Text",
     "UnknownNodeTypeError",
     "Video",
     "Violation",
     "Workflow",
     "__version__",
+    "builder",
     "default_registry",
     "execute",
     "executions",
@@ -139,5 +143,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - names the lazy attributes for type checkers
+    from pipeflow_nb.building import builder
     from pipeflow_nb.client import AsyncClient, Client, PollPolicy
     from pipeflow_nb.helpers import execute, executions, poll, publish, trigger_webhook, wait
+    from pipeflow_nb.history import RunHistory

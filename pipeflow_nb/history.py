@@ -64,10 +64,13 @@ class RunHistory:
         self._feed()
         return entry
 
-    def extend(self, executions: Iterable[Execution]) -> None:
-        """Add runs from elsewhere (a service's history), newest first as given."""
+    def extend(self, executions: Iterable[Execution], workflow: Workflow | None = None) -> None:
+        """Add runs from elsewhere (a service's history), newest first as given.
+
+        ``workflow`` (e.g. ``client.get_workflow(wf)``) draws them on their graph.
+        """
         for execution in reversed(list(executions)):
-            self.record(execution)
+            self.record(execution, workflow)
 
     def run(self, **options: Any) -> Execution:
         """Run the pipeline (``Pipeline.run`` options; failures are kept, not raised).

@@ -96,7 +96,7 @@ def test_service_history_feeds_the_history_view(service: Client) -> None:
         started = service.execute(workflow, inputs={"name": text})
         service.wait(started, progress=False)
     history = RunHistory()
-    history.extend(service.executions(workflow))
+    history.extend(service.executions(workflow), service.get_workflow(workflow))
     view = history.view()
     assert len(view.entries) == 2
     assert {e.execution.status.value for e in view.entries} == {"COMPLETED"}
