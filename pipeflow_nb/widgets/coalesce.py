@@ -18,10 +18,18 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-__all__ = ["Coalescer", "Scheduler", "default_scheduler"]
+__all__ = ["Coalescer", "Scheduler", "default_scheduler", "timer_scheduler"]
 
 Scheduler = Callable[[float, Callable[[], None]], Any]
 """``schedule(delay_s, callback)``: run ``callback`` once after about ``delay_s`` seconds."""
+
+
+def timer_scheduler(delay_s: float, callback: Callable[[], None]) -> Any:
+    """Schedule on a daemon timer thread (runs even while the kernel's loop is busy)."""
+    timer = threading.Timer(delay_s, callback)
+    timer.daemon = True
+    timer.start()
+    return timer
 
 
 def default_scheduler(delay_s: float, callback: Callable[[], None]) -> Any:
@@ -29,10 +37,7 @@ def default_scheduler(delay_s: float, callback: Callable[[], None]) -> Any:
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
-        timer = threading.Timer(delay_s, callback)
-        timer.daemon = True
-        timer.start()
-        return timer
+        return timer_scheduler(delay_s, callback)
     return loop.call_later(delay_s, callback)
 
 
@@ -50,7 +55,8 @@ class Coalescer:
         self._flush_cb = flush
         self.interval_s = interval_s
         self._clock = clock
-        self._schedule = schedule
+        self.schedule = schedule
+        """Where trailing flushes are scheduled; ``None`` is manual mode."""
         self._dirty: set[str] = set()
         self._last: float | None = None
         self._pending = False
@@ -59,7 +65,7 @@ class Coalescer:
         """How many flushes delivered at least one key (for tests and benchmarks)."""
 
     def __repr__(self) -> str:
-        mode = "live" if self._schedule is not None else "manual"
+        mode = "live" if self.schedule is not None else "manual"
         return f"Coalescer({mode}, {len(self._dirty)} pending keys, {self.flushes} flushes)"
 
     @property
@@ -71,7 +77,7 @@ class Coalescer:
         """Record changed keys; flush now when the window is open or ``urgent`` is set."""
         with self._lock:
             self._dirty.update(keys)
-            if not self._dirty or (self._schedule is None and not urgent):
+            if not self._dirty or (self.schedule is None and not urgent):
                 return
             now = self._clock()
             due = self._last is None or now - self._last >= self.interval_s
@@ -85,8 +91,8 @@ class Coalescer:
         self.flush()
 
     def _schedule_later(self, delay_s: float) -> None:
-        assert self._schedule is not None
-        self._schedule(delay_s, self._deferred)
+        assert self.schedule is not None
+        self.schedule(delay_s, self._deferred)
 
     def _deferred(self) -> None:
         with self._lock:
@@ -98,6 +104,9 @@ class Coalescer:
         with self._lock:
             keys, self._dirty = self._dirty, set()
             self._last = self._clock()
+            # A scheduled trailing flush may never come (its loop ended with the run);
+            # after any flush the next change must be free to schedule its own.
+            self._pending = False
         if keys:
             self.flushes += 1
             self._flush_cb(keys)
