@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
-from pipeflow_nb.cellnodes import check_publishable, run_pipeline
 from pipeflow_nb.models.execution import Execution
 from pipeflow_nb.models.nodespec import NodeTypeSpec
 from pipeflow_nb.models.workflow import Workflow
+from pipeflow_nb.publishing import check_publishable
+from pipeflow_nb.running import run_pipeline
 
 if TYPE_CHECKING:
     from pipeflow_nb.history import RunHistory
