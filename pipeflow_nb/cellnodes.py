@@ -76,6 +76,8 @@ class CellNode:
     """Input name → id of the node whose output feeds it."""
     analysis: CellAnalysis
     """What the source reads and writes."""
+    deterministic: bool = True
+    """``False`` for cells whose results must not be cached (random draws, clocks, I/O)."""
 
     @property
     def version(self) -> str:
@@ -91,8 +93,9 @@ class CellNodes:
     """The cell nodes of one pipeline, the namespace they read from and write to, and staleness.
 
     ``namespace`` is where a cell finds names no other cell produces (imports, constants)
-    and where its outputs go after a run. ``runner`` runs the pipeline; the default is
-    ``pipeline.run(target=...)``, which shares the engine's cache with ``pipeline.run()``.
+    and where its outputs go after a run. ``runner`` runs the pipeline; the default,
+    :func:`~pipeflow_nb.running.run_pipeline`, uses the engine ``pipeline.run()`` uses, so
+    the two share one cache.
     """
 
     def __init__(
@@ -136,12 +139,14 @@ class CellNodes:
         *,
         inputs: Sequence[str] | None = None,
         outputs: Sequence[str] | None = None,
+        deterministic: bool = True,
     ) -> CellNode:
         """Register or update the cell node ``node_id`` and wire its inputs; nothing runs.
 
         Inputs are the names the source reads that another cell node of this pipeline
         outputs (or ``inputs``, each of which must be produced by one); outputs are the
-        names it assigns at top level (or ``outputs``).
+        names it assigns at top level (or ``outputs``). ``deterministic=False`` keeps the
+        cell's results out of the cache, so every run re-runs it.
         """
         if not _NAME.match(node_id):
             raise ValueError(f"cell node name {node_id!r} must be a Python identifier")
@@ -165,6 +170,7 @@ class CellNodes:
             outputs=out_names,
             producers=producers,
             analysis=analysis,
+            deterministic=deterministic,
         )
         previous = self._cells.get(node_id)
         definition = self._definition(cell)
@@ -252,6 +258,7 @@ class CellNodes:
             outputs=[Port(name=n, type=PortType.ANY) for n in cell.outputs],
             params_schema=params_model.model_json_schema(),
             version=cell.version,
+            deterministic=cell.deterministic,
         )
         return NodeDefinition(
             spec=spec,
@@ -376,13 +383,14 @@ class CellNodes:
         *,
         inputs: Sequence[str] | None = None,
         outputs: Sequence[str] | None = None,
+        deterministic: bool = True,
     ) -> Execution:
         """Define the cell node, then run it and whatever upstream is out of date.
 
         Raises :class:`ExecutionFailed` (naming the failing node) when the cell or a node
         upstream failed; the pipeline keeps the new definition either way.
         """
-        self.define(node_id, source, inputs=inputs, outputs=outputs)
+        self.define(node_id, source, inputs=inputs, outputs=outputs, deterministic=deterministic)
         execution = self.run(node_id)
         if execution.status == ExecutionStatus.FAILED:
             raise ExecutionFailed(execution)
