@@ -21,7 +21,6 @@ from pipeflow_nb.server.limits import limits_for
 from pipeflow_nb.server.planning import Plan, plan_execution
 from pipeflow_nb.server.problems import ApiProblem
 from pipeflow_nb.server.store import ApiKey, RunPlan
-from pipeflow_nb.server.views import millis
 
 __all__ = ["Launched", "estimate_request", "execute_body", "launch"]
 
@@ -154,8 +153,6 @@ def execute_body(launched: Launched) -> dict[str, Any]:
     """The 201 body: each run with the null fields the contract shows."""
     body = launched.response.to_wire()
     for run in body["executionRuns"]:
-        if isinstance(run.get("startTime"), str):
-            run["startTime"] = millis(run["startTime"])
         run.setdefault("endTime", None)
         run.setdefault("error", None)
         run.setdefault("nodeRuns", [])

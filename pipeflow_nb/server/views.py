@@ -5,7 +5,6 @@ Pure mapping, so it is tested without a server.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from pipeflow_nb.models.execution import Execution, NodeRun, NodeState, PollResponse
@@ -13,43 +12,11 @@ from pipeflow_nb.models.workflow import Workflow, WorkflowSummary
 
 __all__ = [
     "detail_body",
-    "millis",
     "node_state",
     "poll_body",
     "summary_body",
     "workflow_body",
 ]
-
-
-_TIME_KEYS = ("startTime", "endTime", "createdAt", "updatedAt")
-
-
-_ISO = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$")
-
-
-def millis(value: str) -> str:
-    """An ISO timestamp with exactly three fraction digits (pydantic writes zero or six)."""
-    found = _ISO.match(value)
-    if found is None:
-        return value
-    return f"{found.group(1)}.{(found.group(2) or '').ljust(3, '0')[:3]}Z"
-
-
-def _millis(body: dict[str, Any]) -> dict[str, Any]:
-    for name in _TIME_KEYS:
-        value = body.get(name)
-        if isinstance(value, str):
-            body[name] = millis(value)
-    return body
-
-
-def _execution_times(body: dict[str, Any]) -> dict[str, Any]:
-    _millis(body)
-    for run in body.get("nodeRuns", ()):
-        _millis(run)
-    for run in body.get("nodeResults", {}).get("nodeRuns", ()):
-        _millis(run)
-    return body
 
 
 def node_state(run: NodeRun) -> NodeState:
@@ -80,7 +47,7 @@ def poll_body(execution: Execution) -> dict[str, Any]:
         node_states=[node_state(r) for r in execution.node_runs],
         final_output=execution.final_output,
     )
-    body = _execution_times(poll.to_wire())
+    body = poll.to_wire()
     for state in body["nodeStates"]:
         for name in ("error", "outputUrl", "text", "progress"):
             state.setdefault(name, None)
@@ -92,7 +59,7 @@ def poll_body(execution: Execution) -> dict[str, Any]:
 
 def detail_body(execution: Execution) -> dict[str, Any]:
     """The full execution: timings, credits, node runs, outputs."""
-    body = _execution_times(execution.to_wire())
+    body = execution.to_wire()
     for name in ("error", "failedNodeId", "endTime", "finalOutput"):
         body.setdefault(name, None)
     return body
@@ -100,13 +67,13 @@ def detail_body(execution: Execution) -> dict[str, Any]:
 
 def workflow_body(workflow: Workflow) -> dict[str, Any]:
     """A stored workflow as the API returns it."""
-    return _millis(workflow.to_wire())
+    return workflow.to_wire()
 
 
 def summary_body(workflow: Workflow) -> dict[str, Any]:
     """One row of ``GET /workflows``."""
     assert workflow.id is not None
-    body = WorkflowSummary(
+    return WorkflowSummary(
         id=workflow.id,
         name=workflow.name,
         description=workflow.description,
@@ -116,4 +83,3 @@ def summary_body(workflow: Workflow) -> dict[str, Any]:
         version=workflow.version,
         updated_at=workflow.updated_at,
     ).to_wire()
-    return _millis(body)
