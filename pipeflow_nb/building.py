@@ -16,7 +16,6 @@ from pipeflow_nb.models.execution import Execution
 from pipeflow_nb.models.nodespec import NodeTypeSpec
 from pipeflow_nb.models.workflow import Workflow
 from pipeflow_nb.publishing import check_publishable
-from pipeflow_nb.running import run_pipeline
 
 if TYPE_CHECKING:
     from pipeflow_nb.history import RunHistory
@@ -69,7 +68,7 @@ def builder(
         workflow = pipeline.to_workflow()
         # A live graph is fed by every run of the pipeline already; a manual one is fed here.
         feeds = [] if live else [GraphFeed(widget.graph)]
-        execution = run_pipeline(pipeline, target, observers=feeds)
+        execution = pipeline.run(target=target, observers=feeds, raise_on_failure=False)
         widget.graph.load_execution(execution)
         widget.graph.flush()
         if history is not None:

@@ -35,7 +35,6 @@ from pipeflow_nb.models.ports import Port, PortType
 from pipeflow_nb.models.workflow import Rule, Violation, Workflow
 from pipeflow_nb.nodes.registry import NodeDefinition
 from pipeflow_nb.pipeline import Pipeline
-from pipeflow_nb.running import run_pipeline
 
 __all__ = [
     "CELL_CATEGORY",
@@ -86,7 +85,7 @@ class CellNode:
 
 
 def _default_runner(pipeline: Pipeline, target: str | None) -> Execution:
-    return run_pipeline(pipeline, target)
+    return pipeline.run(target=target, raise_on_failure=False)
 
 
 class CellNodes:
@@ -94,7 +93,7 @@ class CellNodes:
 
     ``namespace`` is where a cell finds names no other cell produces (imports, constants)
     and where its outputs go after a run. ``runner`` runs the pipeline; the default,
-    :func:`~pipeflow_nb.running.run_pipeline`, uses the engine ``pipeline.run()`` uses, so
+    ``pipeline.run(raise_on_failure=False)``, uses the engine ``pipeline.run()`` uses, so
     the two share one cache.
     """
 

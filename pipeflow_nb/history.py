@@ -90,11 +90,9 @@ class RunHistory:
         """
         if self.pipeline is None:
             raise ValueError("this history has no pipeline to run; record executions instead")
-        from pipeflow_nb.running import run_pipeline
-
-        options.pop("raise_on_failure", None)
+        options["raise_on_failure"] = False
         workflow = self.pipeline.to_workflow()
-        execution = run_pipeline(self.pipeline, options.pop("target", None), **options)
+        execution = self.pipeline.run(**options)
         self.record(execution, workflow, options.get("overrides"))  # kept once: same id
         return execution
 
