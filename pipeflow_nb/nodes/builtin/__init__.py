@@ -13,6 +13,11 @@ BUILTIN_MODULES = (
     "pipeflow_nb.nodes.builtin.inputs",
     "pipeflow_nb.nodes.builtin.text",
     "pipeflow_nb.nodes.builtin.utility",
+    "pipeflow_nb.nodes.builtin.image",
+    "pipeflow_nb.nodes.builtin.image_draw",
+    "pipeflow_nb.nodes.builtin.video",
+    "pipeflow_nb.nodes.builtin.audio",
+    "pipeflow_nb.nodes.builtin.ai_image",
 )
 
 
