@@ -40,24 +40,33 @@ def image_to_still_video(image: Image, seconds: float = 1.0, fps: int = 12) -> V
         import av
     except ImportError:
         raise MediaError("turning an image into a video needs PyAV: pip install av") from None
-    import io
+    import tempfile
+    from pathlib import Path
 
     import numpy as np
 
     frame = image.to_pil().convert("RGB")
     width, height = frame.width - frame.width % 2, frame.height - frame.height % 2
     pixels = np.asarray(frame)[:height, :width]
-    buf = io.BytesIO()
-    with av.open(buf, "w", format="mp4", options={"movflags": "+faststart"}) as container:
+    # +faststart rewrites the file after encoding, so the muxer needs a real, seekable file.
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "still.mp4"
+        _encode_still(av, path, pixels, width, height, max(1, round(seconds * fps)), fps)
+        return Video(path.read_bytes(), content_type="video/mp4")
+
+
+def _encode_still(
+    av: Any, path: Any, pixels: Any, width: int, height: int, frames: int, fps: int
+) -> None:
+    with av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"}) as container:
         stream = container.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         video_frame = av.VideoFrame.from_ndarray(pixels, format="rgb24")
-        for _ in range(max(1, round(seconds * fps))):
+        for _ in range(frames):
             for packet in stream.encode(video_frame):
                 container.mux(packet)
         for packet in stream.encode():
             container.mux(packet)
-    return Video(buf.getvalue(), content_type="video/mp4")
 
 
 def _video_first_frame(video: Video) -> Image:

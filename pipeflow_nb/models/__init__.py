@@ -43,8 +43,8 @@ from pipeflow_nb.models.workflow import (
 )
 
 __all__ = [
-    "EVENT_ADAPTER",
     "Batch",
+    "EVENT_ADAPTER",
     "ExecuteRequest",
     "ExecuteResponse",
     "Execution",

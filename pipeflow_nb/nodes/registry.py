@@ -595,7 +595,8 @@ def node(
 
     def wrap(f: Callable[..., Any]) -> NodeFunction:
         wrapped = NodeFunction(define_node(f, **options))
-        (registry or default_registry()).register(wrapped, replace=replace)
+        target = registry if registry is not None else default_registry()
+        target.register(wrapped, replace=replace)
         return wrapped
 
     return wrap(func) if func is not None else wrap
