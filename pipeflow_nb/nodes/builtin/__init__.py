@@ -18,6 +18,8 @@ BUILTIN_MODULES = (
     "pipeflow_nb.nodes.builtin.video",
     "pipeflow_nb.nodes.builtin.audio",
     "pipeflow_nb.nodes.builtin.ai_image",
+    "pipeflow_nb.nodes.builtin.ai_audio",
+    "pipeflow_nb.nodes.builtin.ai_text",
 )
 
 
