@@ -1,4 +1,4 @@
-"""The test helpers themselves: word error rate must be right for the speech tests to mean anything."""
+"""The test helpers: word error rate must be right for the speech tests to mean anything."""
 
 from __future__ import annotations
 

