@@ -76,7 +76,7 @@ def test_style_from_another_image_differs_from_builtin(cat: Image) -> None:
 
 
 def test_style_rejects_unknown_style(cat: Image) -> None:
-    with pytest.raises(ValueError, match="0..25"):
+    with pytest.raises(ValueError, match=r"0\.\.25"):
         run_node("image:style", {"image": cat}, style=26)
 
 

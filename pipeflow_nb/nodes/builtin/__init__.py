@@ -20,6 +20,10 @@ BUILTIN_MODULES = (
     "pipeflow_nb.nodes.builtin.ai_image",
     "pipeflow_nb.nodes.builtin.ai_audio",
     "pipeflow_nb.nodes.builtin.ai_text",
+    "pipeflow_nb.nodes.providers.fal",
+    "pipeflow_nb.nodes.providers.replicate",
+    "pipeflow_nb.nodes.providers.openai",
+    "pipeflow_nb.nodes.providers.remote",
 )
 
 
