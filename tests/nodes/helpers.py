@@ -99,3 +99,14 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
         for j, h in enumerate(hyp, 1):
             prev, dist[j] = dist[j], min(dist[j] + 1, dist[j - 1] + 1, prev + (r != h))
     return dist[len(hyp)] / max(1, len(ref))
+
+
+async def arun_node(
+    node_type: str | NodeFunction, inputs: dict[str, Any] | None = None, **params: Any
+) -> dict[str, Any]:
+    """:func:`run_node` for async node functions (hosted models)."""
+    name = node_type if isinstance(node_type, str) else node_type.node_type
+    definition = default_registry().get(name)
+    ctx = NodeContext(node_id="n1", node_type=name)
+    result = await definition.func(**definition.call_args(inputs or {}, params, ctx))
+    return definition.outputs_from(result)
