@@ -19,7 +19,6 @@ from pipeflow_nb.media import Audio
 from pipeflow_nb.nodes.builtin._audio_io import resample, samples_of, to_channels
 from pipeflow_nb.nodes.builtin._define import builtin
 from pipeflow_nb.nodes.builtin._models import exclusive, require, shared
-from pipeflow_nb.nodes.registry import Json
 
 __all__ = ["audio_speech", "audio_transcribe"]
 
@@ -97,7 +96,7 @@ def audio_speech(
 
 class Transcript(TypedDict):
     text: str
-    words: Json
+    words: list[dict[str, Any]]
 
 
 def _whisper() -> Any:

@@ -17,7 +17,6 @@ from pipeflow_nb.errors import MissingDependencyError
 from pipeflow_nb.media import Image
 from pipeflow_nb.nodes.builtin._define import builtin
 from pipeflow_nb.nodes.builtin._models import exclusive, require, shared
-from pipeflow_nb.nodes.registry import Json
 
 __all__ = ["image_faces", "image_ocr", "image_style", "image_upscale"]
 
@@ -136,7 +135,7 @@ def image_style(
 
 class OcrResult(TypedDict):
     text: str
-    lines: Json
+    lines: list[dict[str, Any]]
 
 
 def _ocr_engine() -> Any:
@@ -198,7 +197,7 @@ def image_ocr(image: Image, *, min_score: float = 0.5) -> OcrResult:
 
 class FacesResult(TypedDict):
     image: Image
-    faces: Json
+    faces: list[dict[str, int]]
     count: int
 
 

@@ -91,7 +91,7 @@ def text_embed(text: str, *, kind: str = "passage") -> Json:
 class Ranking(TypedDict):
     score: float
     best: str
-    ranking: Json
+    ranking: list[dict[str, Any]]
 
 
 @builtin(

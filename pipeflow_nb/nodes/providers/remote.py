@@ -20,7 +20,6 @@ from pipeflow_nb.media import Audio, Image, Video
 from pipeflow_nb.nodes.builtin._define import builtin
 from pipeflow_nb.nodes.context import NodeContext
 from pipeflow_nb.nodes.providers._http import api_key, check, download, poll
-from pipeflow_nb.nodes.registry import Json
 
 __all__ = ["RemoteExecutionFailed", "pipeline_remote"]
 
@@ -46,7 +45,7 @@ class RemoteExecutionFailed(RuntimeError):
 
 class RemoteResult(TypedDict):
     value: Any
-    outputs: Json
+    outputs: dict[str, Any]
 
 
 @builtin(
