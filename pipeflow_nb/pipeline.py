@@ -18,11 +18,12 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from html import escape
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pipeflow_nb import graph
 from pipeflow_nb.errors import PipelineValidationError, UnknownNodeTypeError
 from pipeflow_nb.media import Media
+from pipeflow_nb.models.execution import Batch, Execution, IteratorConfig
 from pipeflow_nb.models.nodespec import NodeTypeSpec
 from pipeflow_nb.models.ports import Port, can_connect
 from pipeflow_nb.models.validation import resolve_edge_ports, validate_workflow
@@ -36,6 +37,9 @@ from pipeflow_nb.models.workflow import (
     Workflow,
 )
 from pipeflow_nb.nodes.registry import NodeDefinition, NodeFunction, NodeRegistry, default_registry
+
+if TYPE_CHECKING:
+    from pipeflow_nb.engine import Engine
 
 __all__ = ["Change", "InputRef", "NodeHandle", "OutputRef", "Pipeline"]
 
@@ -584,6 +588,125 @@ class Pipeline:
         clone.name = name or self.name
         return clone
 
+    # --- running ----------------------------------------------------------------------------
+    def _engine(self, engine: Engine | None) -> Engine:
+        if engine is not None:
+            return engine
+        from pipeflow_nb.engine.executor import shared_engine
+
+        return shared_engine(self.registry)
+
+    async def run_async(
+        self,
+        *,
+        inputs: dict[str, Any] | None = None,
+        overrides: dict[str, dict[str, Any]] | None = None,
+        target: str | NodeHandle | None = None,
+        force: bool = False,
+        raise_on_failure: bool = True,
+        engine: Engine | None = None,
+        **options: Any,
+    ) -> Execution:
+        """Run the pipeline on the engine and return the :class:`Execution`.
+
+        ``inputs`` sets input nodes' values and ``overrides`` params, by node id;
+        ``target`` runs that node and its ancestors only; ``force`` ignores the cache.
+        Other options (``observers``, ``fail_fast``, ``node_timeout_s``, ``trigger_data``,
+        ...) go to :meth:`Engine.execute`. A failed run raises
+        :class:`~pipeflow_nb.errors.ExecutionFailed` carrying the execution (a cancelled one
+        :class:`~pipeflow_nb.errors.ExecutionCancelled`) unless ``raise_on_failure=False``.
+        """
+        from pipeflow_nb.errors import ExecutionCancelled, ExecutionFailed
+        from pipeflow_nb.models.execution import ExecutionStatus
+
+        target_id = target.id if isinstance(target, NodeHandle) else target
+        execution = await self._engine(engine).execute(
+            self.to_workflow(),
+            inputs=_by_id(inputs),
+            overrides=_by_id(overrides),
+            target_node_id=target_id,
+            force=force,
+            **options,
+        )
+        if raise_on_failure and execution.status == ExecutionStatus.FAILED:
+            raise ExecutionFailed(execution)
+        if raise_on_failure and execution.status == ExecutionStatus.CANCELLED:
+            raise ExecutionCancelled(execution)
+        return execution
+
+    def run(
+        self,
+        *,
+        inputs: dict[str, Any] | None = None,
+        overrides: dict[str, dict[str, Any]] | None = None,
+        target: str | NodeHandle | None = None,
+        force: bool = False,
+        raise_on_failure: bool = True,
+        engine: Engine | None = None,
+        **options: Any,
+    ) -> Execution:
+        """Run the pipeline and wait for it: works in a script and in a running kernel.
+
+        Same arguments as :meth:`run_async`.
+        """
+        from pipeflow_nb.engine.blocking import run_blocking
+
+        return run_blocking(
+            self.run_async(
+                inputs=inputs,
+                overrides=overrides,
+                target=target,
+                force=force,
+                raise_on_failure=raise_on_failure,
+                engine=engine,
+                **options,
+            )
+        )
+
+    async def run_batch_async(
+        self,
+        iterator_configs: dict[str, list[Any]] | list[IteratorConfig | dict[str, Any]],
+        *,
+        mode: Literal["zip", "product"] = "zip",
+        max_parallel: int = 4,
+        engine: Engine | None = None,
+        **options: Any,
+    ) -> Batch:
+        """Run one execution per combination of values; returns the :class:`Batch`.
+
+        ``iterator_configs`` is a list of ``{"nodeId", "param", "values"}`` configs, or a
+        dict ``{"node" or "node.param": values}``; ``mode`` is ``"zip"`` or ``"product"``.
+        """
+        return await self._engine(engine).execute_batch(
+            self.to_workflow(),
+            _iterator_configs(iterator_configs),
+            mode=mode,
+            max_parallel=max_parallel,
+            **options,
+        )
+
+    def run_batch(
+        self,
+        iterator_configs: dict[str, list[Any]] | list[IteratorConfig | dict[str, Any]],
+        *,
+        mode: Literal["zip", "product"] = "zip",
+        max_parallel: int = 4,
+        engine: Engine | None = None,
+        **options: Any,
+    ) -> Batch:
+        """Sync form of :meth:`run_batch_async`."""
+        from pipeflow_nb.engine.blocking import run_blocking
+
+        return run_blocking(
+            self.run_batch_async(
+                iterator_configs,
+                mode=mode,
+                max_parallel=max_parallel,
+                engine=engine,
+                **options,
+            )
+        )
+
     # --- validation -------------------------------------------------------------------------
     def violations(self) -> list[Violation]:
         """Every broken graph rule (empty when valid)."""
@@ -621,3 +744,22 @@ class Pipeline:
             f"edges)<table><tr><th>id</th><th>type</th><th>label</th></tr>"
             f"{rows}</table>",
         }
+
+
+def _by_id(values: dict[Any, Any] | None) -> dict[str, Any] | None:
+    if values is None:
+        return None
+    return {(k.id if isinstance(k, NodeHandle) else k): v for k, v in values.items()}
+
+
+def _iterator_configs(
+    configs: dict[str, list[Any]] | list[IteratorConfig | dict[str, Any]],
+) -> list[IteratorConfig | dict[str, Any]]:
+    if not isinstance(configs, dict):
+        return list(configs)
+    result: list[IteratorConfig | dict[str, Any]] = []
+    for key, values in configs.items():
+        node_id = key.id if isinstance(key, NodeHandle) else key
+        node_part, _, param = node_id.partition(".")
+        result.append(IteratorConfig(node_id=node_part, param=param or None, values=list(values)))
+    return result

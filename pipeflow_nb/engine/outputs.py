@@ -1,0 +1,107 @@
+"""Turn a node's Python output values into the wire's :class:`NodeOutput`.
+
+Media values are saved into the artifact store and described by a :class:`MediaRef`
+whose URL comes from ``url_for(key)`` (``artifact:<key>`` unless the caller serves the
+store over HTTP, as the reference server does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pipeflow_nb.artifacts import ArtifactStore
+from pipeflow_nb.media import Audio, Image, Media, Video
+from pipeflow_nb.models.execution import MediaRef, NodeOutput
+from pipeflow_nb.sources import ARTIFACT_SCHEME
+
+__all__ = ["artifact_url", "stored_media", "to_node_output"]
+
+UrlFor = Callable[[str], str]
+
+
+def artifact_url(key: str) -> str:
+    """The default media URL: ``artifact:<key>``."""
+    return ARTIFACT_SCHEME + key
+
+
+def _media_ref(media: Media, port: str, artifacts: ArtifactStore, url_for: UrlFor) -> MediaRef:
+    key = artifacts.put_media(media)
+    width = height = duration_ms = None
+    if isinstance(media, Image):
+        width, height = media.width, media.height
+    elif isinstance(media, Video):
+        meta = media.metadata
+        width, height, duration_ms = meta.get("width"), meta.get("height"), meta.get("duration_ms")
+    elif isinstance(media, Audio):
+        duration_ms = media.metadata.get("duration_ms")
+    return MediaRef.model_construct(
+        url=url_for(key),
+        content_type=media.content_type,
+        width=width,
+        height=height,
+        duration_ms=duration_ms,
+        port=port,
+    )
+
+
+def to_node_output(
+    outputs: Mapping[str, Any],
+    *,
+    artifacts: ArtifactStore,
+    url_for: UrlFor = artifact_url,
+) -> NodeOutput:
+    """Describe ``{port: value}`` as a :class:`NodeOutput`, saving media into ``artifacts``.
+
+    Images, videos and audio (also inside lists) become media references; strings are
+    text (several text ports are joined by blank lines); everything else is JSON (one
+    value, or a dict by port when several ports hold JSON).
+    """
+    refs: dict[str, list[MediaRef]] = {"images": [], "videos": [], "audio": []}
+    texts: list[str] = []
+    json_values: dict[str, Any] = {}
+    for port, value in outputs.items():
+        items = value if isinstance(value, list) and value else [value]
+        if all(isinstance(v, Media) for v in items):
+            for media in items:
+                ref = _media_ref(media, port, artifacts, url_for)
+                bucket = (
+                    "images"
+                    if isinstance(media, Image)
+                    else "videos"
+                    if isinstance(media, Video)
+                    else "audio"
+                )
+                refs[bucket].append(ref)
+        elif isinstance(value, str):
+            texts.append(str(value))
+        elif value is not None:
+            json_values[port] = value
+    json_value: Any = None
+    if len(json_values) == 1:
+        json_value = next(iter(json_values.values()))
+    elif json_values:
+        json_value = json_values
+    return NodeOutput.model_construct(
+        images=refs["images"],
+        videos=refs["videos"],
+        audio=refs["audio"],
+        text="\n\n".join(texts) if texts else None,
+        json_=json_value,
+    )
+
+
+def stored_media(outputs: Mapping[str, Any], artifacts: ArtifactStore) -> dict[str, Any]:
+    """The same outputs with each media value replaced by a lazy one read from the store.
+
+    Used for batch runs so a thousand runs' media stay on disk rather than in memory.
+    """
+    result: dict[str, Any] = {}
+    for port, value in outputs.items():
+        if isinstance(value, Media):
+            result[port] = artifacts.media(artifacts.put_media(value))
+        elif isinstance(value, list) and value and all(isinstance(v, Media) for v in value):
+            result[port] = [artifacts.media(artifacts.put_media(v)) for v in value]
+        else:
+            result[port] = value
+    return result

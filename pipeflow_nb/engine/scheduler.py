@@ -1,0 +1,720 @@
+"""One execution of a compiled workflow: the ready set, limits, threads and events.
+
+Nodes start as soon as their parents finish. Sync node functions run on worker threads
+(never on the event loop); a worker that finishes a node goes straight on with the next
+ready sync node, so a chain of sync nodes costs one thread hand-off, while independent
+ready nodes get workers of their own (up to the concurrency limit) and run in parallel.
+Async node functions, and sync ones with a timeout, run as tasks on the loop.
+
+All scheduling state is guarded by one lock; events are queued from any thread and
+delivered on the loop thread by :class:`EventHub`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import threading
+import time
+import traceback
+from collections import Counter, deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from pipeflow_nb.conversions import convert
+from pipeflow_nb.engine.cache import Fingerprint, RerunReason, cache_key
+from pipeflow_nb.engine.events import EventHub, Observer
+from pipeflow_nb.engine.outputs import to_node_output
+from pipeflow_nb.engine.plan import Step
+from pipeflow_nb.errors import NodeTimeoutError
+from pipeflow_nb.media import Media
+from pipeflow_nb.models.base import utcnow
+from pipeflow_nb.models.events import (
+    ExecutionFinished,
+    ExecutionStarted,
+    NodeCached,
+    NodeCompleted,
+    NodeFailed,
+    NodeProgress,
+    NodeSkipped,
+    NodeStarted,
+)
+from pipeflow_nb.models.execution import (
+    Execution,
+    ExecutionStatus,
+    NodeOutput,
+    NodeRun,
+    NodeStatus,
+    Progress,
+)
+from pipeflow_nb.nodes.context import NodeContext
+
+if TYPE_CHECKING:
+    from pipeflow_nb.engine.executor import Engine
+
+__all__ = ["RunOptions", "Scheduler"]
+
+_log = logging.getLogger(__name__)
+_PENDING, _RUNNING = NodeStatus.PENDING, NodeStatus.RUNNING
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Per-execution settings that do not change the graph."""
+
+    execution_id: str
+    workflow_id: str | None = None
+    identity: str = ""
+    """Names the workflow in cache fingerprints (so rerun reasons compare like with like)."""
+    batch_id: str | None = None
+    input_index: int | None = None
+    run_index_in_batch: int | None = None
+    trigger_data: dict[str, Any] | None = None
+    force: bool = False
+    fail_fast: bool = False
+    node_timeout_s: float | None = None
+    keep_media_in_memory: bool = True
+
+
+class _NodeState:
+    __slots__ = (
+        "cached",
+        "claimed",
+        "credits",
+        "duration_ms",
+        "end",
+        "error",
+        "outputs",
+        "progress",
+        "reason",
+        "remaining",
+        "start",
+        "status",
+        "step",
+        "t0",
+        "trace",
+        "wire",
+    )
+
+    def __init__(self, step: Step, remaining: int):
+        self.step = step
+        self.status = _PENDING
+        self.remaining = remaining
+        self.start: datetime | None = None
+        self.end: datetime | None = None
+        self.t0 = 0.0
+        self.duration_ms: int | None = None
+        self.error: str | None = None
+        self.trace: str | None = None
+        self.outputs: dict[str, Any] | None = None
+        self.wire: NodeOutput | None = None
+        self.cached = False
+        self.reason: str | None = None
+        self.progress: float | None = None
+        self.credits = 0
+        self.claimed: str | None = None
+
+
+class Scheduler:
+    """Runs one execution; created and driven by :class:`~pipeflow_nb.engine.Engine`."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        steps: dict[str, Step],
+        order: list[str],
+        options: RunOptions,
+        loop: asyncio.AbstractEventLoop,
+        observers: Iterable[Observer] = (),
+    ):
+        self.engine = engine
+        self.options = options
+        self.order = order
+        self.loop = loop
+        self.loop_thread = threading.get_ident()
+        self.hub = EventHub(loop, observers)
+        self.cancel_event = threading.Event()
+        self.states = {nid: _NodeState(steps[nid], len(steps[nid].parents)) for nid in order}
+        self._lock = threading.Lock()
+        self._sync_ready: deque[_NodeState] = deque()
+        self._loop_ready: deque[_NodeState] = deque()
+        self._limits = engine.type_limits_for(steps[n].definition for n in order)
+        self._type_running: Counter[str] = Counter()
+        self._running = 0
+        self._workers = 0
+        self._sync_busy = 0
+        self._finished = 0
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._done: asyncio.Future[None] = loop.create_future()
+        self.failed_node_id: str | None = None
+        self.error: str | None = None
+        self.cancelled = False
+        self._stopped = False
+        self.start_time: datetime | None = None
+        self._t0 = 0.0
+
+    def __repr__(self) -> str:
+        return f"Scheduler({self.options.execution_id}, {self._finished}/{len(self.order)} done)"
+
+    # --- driving ---------------------------------------------------------------------------
+    async def run(self) -> Execution:
+        """Run every node to a terminal state and return the execution."""
+        self.start_time = utcnow()
+        self._t0 = time.perf_counter()
+        o = self.options
+        self.hub.emit(
+            ExecutionStarted.model_construct(
+                execution_id=o.execution_id,
+                workflow_id=o.workflow_id,
+                node_ids=list(self.order),
+                batch_id=o.batch_id,
+                input_index=o.input_index,
+            )
+        )
+        with self._lock:
+            for st in self.states.values():
+                if st.remaining == 0:
+                    self._release_locked(st)
+        self._pump()
+        try:
+            await asyncio.shield(self._done)
+        except asyncio.CancelledError:
+            self.cancel()
+            self._finish()
+            raise
+        return self._finish()
+
+    def _finish(self) -> Execution:
+        execution = self.snapshot(final=True)
+        self.hub.emit_now(
+            ExecutionFinished.model_construct(
+                execution_id=execution.id,
+                status=execution.status,
+                error=execution.error,
+                failed_node_id=execution.failed_node_id,
+                duration_ms=execution.duration_ms or 0,
+                credits_used=execution.credits_used,
+            )
+        )
+        return execution
+
+    def cancel(self) -> None:
+        """Stop the execution: pending nodes are cancelled, running async ones too (loop only)."""
+        with self._lock:
+            if self._done.done() or self.cancelled:
+                return
+            self.cancelled = True
+            self._stop_locked("execution cancelled", cancel=True)
+        self._pump()
+
+    # --- the ready set ---------------------------------------------------------------------
+    def _release_locked(self, st: _NodeState) -> None:
+        definition = st.step.definition
+        if (
+            definition.is_async
+            or self._timeout_of(st) is not None
+            or self.engine.offload_for(definition) is not None
+        ):
+            self._loop_ready.append(st)
+        else:
+            self._sync_ready.append(st)
+
+    def _fits_locked(self, st: _NodeState) -> bool:
+        if self._running >= self.engine.max_concurrency:
+            return False
+        limit = self._limits.get(st.step.node_type)
+        return limit is None or self._type_running[st.step.node_type] < limit
+
+    def _take_locked(self, ready: deque[_NodeState]) -> _NodeState | None:
+        if self._stopped or not ready or self._running >= self.engine.max_concurrency:
+            return None
+        for i, st in enumerate(ready):
+            if self._fits_locked(st):
+                del ready[i]
+                st.status = _RUNNING
+                self._running += 1
+                self._type_running[st.step.node_type] += 1
+                return st
+        return None
+
+    def _startable_locked(self, ready: deque[_NodeState]) -> int:
+        if not self._limits:
+            return len(ready)
+        room = dict.fromkeys(self._limits, 0)
+        for name, limit in self._limits.items():
+            room[name] = limit - self._type_running[name]
+        count = 0
+        for st in ready:
+            t = st.step.node_type
+            if t not in room:
+                count += 1
+            elif room[t] > 0:
+                room[t] -= 1
+                count += 1
+        return count
+
+    def _pump(self) -> None:
+        """Give ready nodes workers or loop tasks, within the limits (any thread)."""
+        with self._lock:
+            if self._stopped:
+                spawn, loop_work = 0, False
+            else:
+                free = self._workers - self._sync_busy
+                want = self._startable_locked(self._sync_ready) - free
+                room = self.engine.max_concurrency - self._running - free
+                spawn = max(0, min(want, room))
+                self._workers += spawn
+                loop_work = bool(self._loop_ready) and self._running < self.engine.max_concurrency
+        pool = self.engine.thread_pool() if spawn else None
+        for _ in range(spawn):
+            assert pool is not None
+            pool.submit(self._work)
+        if loop_work:
+            if threading.get_ident() == self.loop_thread:
+                self._start_loop_nodes()
+            else:
+                self.loop.call_soon_threadsafe(self._start_loop_nodes)
+
+    def _work(self) -> None:
+        """A worker thread: run ready sync nodes one after another until none is left."""
+        while True:
+            with self._lock:
+                st = self._take_locked(self._sync_ready)
+                if st is None:
+                    self._workers -= 1
+                    return
+                self._sync_busy += 1
+            try:
+                self._run_sync(st)
+            except BaseException:  # never lose a worker's bookkeeping
+                _log.exception("engine worker failed on node %s", st.step.id)
+                self._settle(st, None, sys_error=True)
+
+    def _start_loop_nodes(self) -> None:
+        started = []
+        with self._lock:
+            while True:
+                st = self._take_locked(self._loop_ready)
+                if st is None:
+                    break
+                started.append(st)
+        for st in started:
+            task = self.loop.create_task(self._run_on_loop(st))
+            self._tasks[st.step.id] = task
+            task.add_done_callback(partial(self._forget_task, st.step.id))
+
+    def _forget_task(self, node_id: str, _task: asyncio.Task[None]) -> None:
+        self._tasks.pop(node_id, None)
+
+    # --- running one node ------------------------------------------------------------------
+    def _timeout_of(self, st: _NodeState) -> float | None:
+        return st.step.definition.timeout_s or self.options.node_timeout_s
+
+    def _context(self, st: _NodeState) -> NodeContext:
+        return NodeContext(
+            node_id=st.step.id,
+            execution_id=self.options.execution_id,
+            node_type=st.step.node_type,
+            trigger_data=dict(self.options.trigger_data or {}),
+            artifacts=self.engine.artifacts,
+            cancel_event=self.cancel_event,
+            report=partial(self._progress, st),
+        )
+
+    def _progress(self, st: _NodeState, value: float, maximum: float, message: str | None) -> None:
+        event = NodeProgress.model_construct(
+            execution_id=self.options.execution_id,
+            node_id=st.step.id,
+            value=value,
+            max=maximum,
+            message=message,
+        )
+        st.progress = event.percent
+        self.hub.emit(event)
+
+    def _inputs(self, step: Step) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        states = self.states
+        for port, many, feeds in step.ports:
+            got = []
+            for feed in feeds:
+                outputs = states[feed.source].outputs
+                assert outputs is not None
+                value = outputs[feed.source_port]
+                if feed.convert is not None:
+                    value = convert(value, *feed.convert)
+                got.append(value)
+            values[port] = got if many else got[0]
+        return values
+
+    def _kwargs(self, st: _NodeState, inputs: dict[str, Any]) -> dict[str, Any]:
+        definition = st.step.definition
+        kwargs = {**inputs, **st.step.resolved}
+        if definition.context_arg is not None:
+            kwargs[definition.context_arg] = self._context(st)
+        return kwargs
+
+    def _fingerprint(self, st: _NodeState, inputs: dict[str, Any]) -> Fingerprint | None:
+        spec = st.step.definition.spec
+        try:
+            return cache_key(spec.node_type, spec.version, st.step.resolved, inputs)
+        except TypeError:  # a value with no stable form: this node is not cached
+            return None
+
+    def _identity(self, st: _NodeState) -> str:
+        return f"{self.options.identity}/{st.step.id}"
+
+    def _lookup(
+        self, st: _NodeState, inputs: dict[str, Any]
+    ) -> tuple[Fingerprint | None, dict[str, Any] | None, concurrent.futures.Future[None] | None]:
+        """``(fingerprint, cached outputs, in-flight run to wait for)``; sets the rerun reason."""
+        cache = self.engine.cache
+        if cache is None:
+            return None, None, None
+        fp = self._fingerprint(st, inputs)
+        if fp is None:
+            st.reason = RerunReason.NOT_CACHED
+            return None, None, None
+        step = st.step
+        if self.options.force:
+            st.reason = RerunReason.FORCED
+            return fp, None, None
+        if not step.definition.spec.deterministic and not step.pinned:
+            st.reason = RerunReason.NON_DETERMINISTIC
+            return fp, None, None
+        hit = cache.get(fp.key)
+        if hit is not None:
+            return fp, hit, None
+        waiting = self.engine.claim(fp.key)
+        if waiting is None:
+            st.claimed = fp.key
+            st.reason = fp.reason_against(cache.last_fingerprint(self._identity(st)))
+        return fp, None, waiting
+
+    def _after_wait(self, st: _NodeState, fp: Fingerprint) -> dict[str, Any] | None:
+        cache = self.engine.cache
+        assert cache is not None
+        hit = cache.get(fp.key)
+        if hit is None:
+            st.reason = fp.reason_against(cache.last_fingerprint(self._identity(st)))
+        return hit
+
+    def _run_sync(self, st: _NodeState) -> None:
+        st.start = utcnow()
+        st.t0 = time.perf_counter()
+        try:
+            inputs = self._inputs(st.step)
+            fp, hit, waiting = self._lookup(st, inputs)
+            if waiting is not None and fp is not None:
+                waiting.result()
+                hit = self._after_wait(st, fp)
+            if hit is not None:
+                self._settle(st, hit, cached=True)
+                return
+            self.hub.emit(
+                NodeStarted.model_construct(
+                    execution_id=self.options.execution_id, node_id=st.step.id
+                )
+            )
+            definition = st.step.definition
+            outputs = definition.outputs_from(definition.func(**self._kwargs(st, inputs)))
+            self._settle(st, outputs, fingerprint=fp)
+        except Exception as exc:
+            self._settle(st, None, exc=exc)
+
+    async def _run_on_loop(self, st: _NodeState) -> None:
+        st.start = utcnow()
+        st.t0 = time.perf_counter()
+        timeout = self._timeout_of(st)
+        try:
+            inputs = self._inputs(st.step)
+            fp, hit, waiting = self._lookup(st, inputs)
+            if waiting is not None and fp is not None:
+                await asyncio.wrap_future(waiting)
+                hit = self._after_wait(st, fp)
+            if hit is not None:
+                self._settle(st, hit, cached=True)
+                return
+            self.hub.emit(
+                NodeStarted.model_construct(
+                    execution_id=self.options.execution_id, node_id=st.step.id
+                )
+            )
+            definition = st.step.definition
+            kwargs = self._kwargs(st, inputs)
+            offload = self.engine.offload_for(definition)
+            if offload is not None:
+                call = partial(offload, definition.func, kwargs)
+                pending = self.loop.run_in_executor(self.engine.thread_pool(), call)
+            elif definition.is_async:
+                pending = definition.func(**kwargs)
+            else:
+                call = partial(definition.func, **kwargs)
+                pending = self.loop.run_in_executor(self.engine.thread_pool(), call)
+            try:
+                result = await asyncio.wait_for(pending, timeout)
+            except TimeoutError:
+                raise NodeTimeoutError(st.step.id, timeout or 0.0) from None
+            outputs = definition.outputs_from(result)
+            if any(isinstance(v, Media) for v in outputs.values()):
+                wire = await asyncio.to_thread(self._describe, outputs)
+                self._settle(st, outputs, fingerprint=fp, wire=wire)
+            else:
+                self._settle(st, outputs, fingerprint=fp)
+        except asyncio.CancelledError:
+            self._settle(st, None, interrupted=True)
+        except Exception as exc:
+            self._settle(st, None, exc=exc)
+
+    def _describe(self, outputs: dict[str, Any]) -> NodeOutput:
+        return to_node_output(outputs, artifacts=self.engine.artifacts, url_for=self.engine.url_for)
+
+    # --- settling --------------------------------------------------------------------------
+    def _settle(
+        self,
+        st: _NodeState,
+        outputs: dict[str, Any] | None,
+        *,
+        cached: bool = False,
+        fingerprint: Fingerprint | None = None,
+        wire: NodeOutput | None = None,
+        exc: BaseException | None = None,
+        interrupted: bool = False,
+        sys_error: bool = False,
+    ) -> None:
+        """Record how a node ended, free its slot and release its children (any thread)."""
+        end = utcnow()
+        duration_s = time.perf_counter() - st.t0
+        step = st.step
+        event: Any = None
+        if outputs is not None:
+            try:
+                if wire is None:
+                    wire = self._describe(outputs)
+                if not cached:
+                    self._store(st, fingerprint, outputs, duration_s)
+                if not self.options.keep_media_in_memory:
+                    from pipeflow_nb.engine.outputs import stored_media
+
+                    outputs = stored_media(outputs, self.engine.artifacts)
+            except Exception as store_exc:
+                outputs, exc = None, store_exc
+        if st.claimed is not None:
+            self.engine.release(st.claimed)
+            st.claimed = None
+        eid = self.options.execution_id
+        credits = step.definition.spec.credits if outputs is not None and not cached else 0
+        with self._lock:
+            self._running -= 1
+            self._type_running[step.node_type] -= 1
+            if threading.get_ident() != self.loop_thread:
+                self._sync_busy -= 1
+            if st.status is not _RUNNING:
+                pass  # cancelled or stopped while it ran: its result is dropped
+            elif outputs is not None:
+                st.status = NodeStatus.CACHED if cached else NodeStatus.COMPLETED
+                st.outputs, st.wire, st.cached, st.credits = outputs, wire, cached, credits
+                if cached:
+                    st.reason = None
+                    event = NodeCached.model_construct(
+                        execution_id=eid, node_id=step.id, outputs=outputs, output=wire
+                    )
+                else:
+                    event = NodeCompleted.model_construct(
+                        execution_id=eid,
+                        node_id=step.id,
+                        outputs=outputs,
+                        output=wire,
+                        duration_ms=round(duration_s * 1000),
+                        credits=credits,
+                        rerun_reason=st.reason,
+                    )
+                self._end_locked(st, end, duration_s, event)
+                for child_id in step.children:
+                    child = self.states[child_id]
+                    child.remaining -= 1
+                    if child.remaining == 0 and child.status is _PENDING:
+                        self._release_locked(child)
+            elif interrupted:
+                st.status = NodeStatus.CANCELLED
+                self._end_locked(st, end, duration_s, None)
+            else:
+                assert exc is not None or sys_error
+                st.status = NodeStatus.FAILED
+                st.error = _message(exc) if exc is not None else "internal engine error"
+                st.trace = "".join(traceback.format_exception(exc)) if exc is not None else None
+                event = NodeFailed.model_construct(
+                    execution_id=eid, node_id=step.id, error=st.error, traceback=st.trace
+                )
+                if self.failed_node_id is None:
+                    self.failed_node_id, self.error = step.id, st.error
+                self._end_locked(st, end, duration_s, event)
+                self._skip_descendants_locked(st)
+                if self.options.fail_fast:
+                    self._stop_locked(f"stopped after node {step.id!r} failed", cancel=False)
+            self._maybe_done_locked()
+        self._pump()
+
+    def _store(
+        self,
+        st: _NodeState,
+        fingerprint: Fingerprint | None,
+        outputs: dict[str, Any],
+        duration_s: float,
+    ) -> None:
+        cache = self.engine.cache
+        if cache is None or fingerprint is None:
+            return
+        spec = st.step.definition.spec
+        persist = cache.should_persist(duration_s, spec.credits, outputs)
+        cache.put(fingerprint.key, outputs, persist=persist)
+        cache.record(self._identity(st), fingerprint, persist=persist)
+
+    def _end_locked(self, st: _NodeState, end: datetime, duration_s: float, event: Any) -> None:
+        st.end = end
+        st.duration_ms = round(duration_s * 1000)
+        self._finished += 1
+        if event is not None:
+            self.hub.emit(event)
+
+    def _skip_descendants_locked(self, failed: _NodeState) -> None:
+        queue = list(failed.step.children)
+        reason = f"upstream {failed.step.id!r} failed"
+        while queue:
+            st = self.states[queue.pop(0)]
+            if st.status is not _PENDING:
+                continue
+            st.status = NodeStatus.SKIPPED
+            st.error = reason
+            self._finished += 1
+            self._unready_locked(st)
+            self.hub.emit(
+                NodeSkipped.model_construct(
+                    execution_id=self.options.execution_id, node_id=st.step.id, reason=reason
+                )
+            )
+            queue.extend(st.step.children)
+
+    def _unready_locked(self, st: _NodeState) -> None:
+        for ready in (self._sync_ready, self._loop_ready):
+            if st in ready:
+                ready.remove(st)
+
+    def _stop_locked(self, reason: str, *, cancel: bool) -> None:
+        self._stopped = True
+        self.cancel_event.set()
+        self._sync_ready.clear()
+        self._loop_ready.clear()
+        for st in self.states.values():
+            if st.status is _PENDING or st.status is _RUNNING:
+                running = st.status is _RUNNING
+                st.status = NodeStatus.CANCELLED if cancel or running else NodeStatus.SKIPPED
+                st.error = reason
+                self._finished += 1
+                if running:
+                    st.end = utcnow()
+                    st.duration_ms = round((time.perf_counter() - st.t0) * 1000)
+                self.hub.emit(
+                    NodeSkipped.model_construct(
+                        execution_id=self.options.execution_id,
+                        node_id=st.step.id,
+                        reason=reason,
+                        cancelled=st.status is NodeStatus.CANCELLED,
+                    )
+                )
+        self._call_on_loop(self._cancel_tasks)
+        self._maybe_done_locked()
+
+    def _cancel_tasks(self) -> None:
+        for task in list(self._tasks.values()):
+            task.cancel()
+
+    def _call_on_loop(self, callback: Callable[[], None]) -> None:
+        if threading.get_ident() == self.loop_thread:
+            self.loop.call_soon(callback)
+        else:
+            self.loop.call_soon_threadsafe(callback)
+
+    def _maybe_done_locked(self) -> None:
+        if self._finished == len(self.order) and not self._done.done():
+            self._call_on_loop(self._set_done)
+
+    def _set_done(self) -> None:
+        if not self._done.done():
+            self._done.set_result(None)
+
+    # --- reporting -------------------------------------------------------------------------
+    def snapshot(self, *, final: bool = False) -> Execution:
+        """The execution as it stands (``final`` once every node is terminal)."""
+        o = self.options
+        with self._lock:
+            runs = [self._node_run(self.states[nid]) for nid in self.order]
+            outputs = {
+                nid: st.outputs
+                for nid in self.order
+                if (st := self.states[nid]).outputs is not None and st.status.succeeded
+            }
+            finished = self._finished
+            failed_node_id, error, cancelled = self.failed_node_id, self.error, self.cancelled
+        if not final:
+            status = ExecutionStatus.RUNNING
+        elif cancelled:
+            status = ExecutionStatus.CANCELLED
+        elif failed_node_id is not None:
+            status = ExecutionStatus.FAILED
+        else:
+            status = ExecutionStatus.COMPLETED
+        end = utcnow() if final else None
+        duration = round((time.perf_counter() - self._t0) * 1000) if final else None
+        final_output = None
+        for run in reversed(runs):
+            if run.output is not None:
+                final_output = run.output.to_wire()
+                break
+        return Execution.model_construct(
+            id=o.execution_id,
+            workflow_id=o.workflow_id,
+            batch_id=o.batch_id,
+            status=status,
+            start_time=self.start_time,
+            end_time=end,
+            duration_ms=duration,
+            credits_used=sum(r.credits for r in runs),
+            error=error,
+            failed_node_id=failed_node_id,
+            node_runs=runs,
+            run_index_in_batch=o.run_index_in_batch,
+            input_index=o.input_index,
+            progress=Progress.model_construct(completed=finished, total=len(self.order)),
+            final_output=final_output if final else None,
+            outputs=outputs,
+        )
+
+    @staticmethod
+    def _node_run(st: _NodeState) -> NodeRun:
+        step = st.step
+        return NodeRun.model_construct(
+            node_id=step.id,
+            label=step.label,
+            node_type=step.node_type,
+            status=st.status,
+            start_time=st.start,
+            end_time=st.end,
+            duration_ms=st.duration_ms,
+            credits=st.credits,
+            cached=st.cached,
+            error=st.error,
+            traceback=st.trace,
+            output=st.wire,
+            rerun_reason=st.reason if st.status is NodeStatus.COMPLETED else None,
+            progress=100.0 if st.status.succeeded else st.progress,
+        )
+
+
+def _message(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
