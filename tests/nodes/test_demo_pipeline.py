@@ -40,7 +40,7 @@ def test_demo_runs_end_to_end_and_its_outputs_are_right() -> None:
     facts = probe_video(video)
     speech_s = execution.outputs[speech_id]["audio"].duration_ms / 1000
     assert (facts.codec, facts.pix_fmt, facts.audio_codec) == ("h264", "yuv420p", "aac")
-    assert (facts.width, facts.height) == (480, 318)
+    assert (facts.width, facts.height) == (480, 320)
     assert facts.faststart
     # The sound is longer than the 2.5 s zoom, so the last frame is held until it ends.
     assert facts.duration_s == pytest.approx(max(2.5, speech_s), abs=0.1)
