@@ -85,7 +85,9 @@ def image_upscale(
         method = name
     if alpha is not None:
         out.putalpha(alpha.resize(out.size, PILImage.Resampling.LANCZOS))
-    return {"image": Image.from_pil(out), "method": method}
+    # Fast PNG compression: these outputs are large, and level 1 encodes ~30 % faster than
+    # the default for files ~3 % bigger.
+    return {"image": Image.from_pil(out, compress_level=1), "method": method}
 
 
 def _style_engine() -> Any:
@@ -130,7 +132,7 @@ def image_style(
             preserve_color=preserve_color,
             max_size=max_size,
         )
-    return Image.from_pil(out)
+    return Image.from_pil(out, compress_level=1)
 
 
 class OcrResult(TypedDict):
