@@ -258,7 +258,21 @@ def stylesheet() -> list[dict[str, Any]]:
         if status == "failed":
             style["border-color"] = "#7f0000"
         rules.append({"selector": f'node[status = "{status}"]', "style": style})
+    rules += MARK_STYLES
     return rules
+
+
+MARK_STYLES: list[dict[str, Any]] = [
+    {
+        "selector": 'node[mark = "stale"]',
+        "style": {"border-style": "dashed", "border-color": "#ff8f00", "border-width": 4},
+    },
+    {
+        "selector": 'node[mark = "invalid"]',
+        "style": {"border-style": "double", "border-color": "#c62828", "border-width": 6},
+    },
+]
+"""Node flags set with ``PipelineGraph.set_marks``: stale results, broken graph rules."""
 
 
 def legend_html(counts: Mapping[str, int] | None = None) -> str:

@@ -136,6 +136,7 @@ class PipelineGraph(w.VBox):  # type: ignore[misc]
         """How many node repaints were sent (one ``data`` reassignment each)."""
         self._follow = True
         self._nodes: dict[str, ipycytoscape.Node] = {}
+        self._marks: dict[str, tuple[str, str]] = {}
         self._edges: dict[str, ipycytoscape.Edge] = {}
         self._drawn = False
         self.serial = next(_SERIALS)
@@ -234,6 +235,23 @@ class PipelineGraph(w.VBox):  # type: ignore[misc]
         self._follow = False
         self.inspector.show(node, self.state.node(node_id), self._spec_lookup(node.node_type))
 
+    @property
+    def marks(self) -> dict[str, tuple[str, str]]:
+        """Flags shown on nodes: ``{node_id: (kind, note)}``."""
+        return dict(self._marks)
+
+    def set_marks(self, marks: Mapping[str, tuple[str, str]]) -> None:
+        """Flag nodes on the canvas, replacing earlier flags: ``{"c": ("stale", "why")}``.
+
+        ``kind`` is ``stale`` or ``invalid`` (styled by ``MARK_STYLES``); the note joins
+        the node's tooltip. Only the nodes whose flag changed are repainted.
+        """
+        new = dict(marks)
+        changed = {n for n in set(self._marks) | set(new) if self._marks.get(n) != new.get(n)}
+        self._marks = new
+        for node_id in changed:
+            self._push_node(node_id)
+
     def set_workflow(self, workflow: Workflow) -> None:
         """Redraw for a new graph: added and removed nodes and edges, changed labels."""
         self.workflow = workflow
@@ -251,6 +269,14 @@ class PipelineGraph(w.VBox):  # type: ignore[misc]
     # --- drawing -------------------------------------------------------------------------------
     def _node_payload(self, node: WireNode) -> tuple[dict[str, Any], str]:
         data = node_data(node, self.state.node(node.id), self._spec_lookup(node.node_type))
+        if node.id in self._marks:
+            kind, note = self._marks[node.id]
+            data = {
+                **data,
+                "mark": kind,
+                "display": f"{data['display']}\n◆ {kind}",
+                "tooltip": data["tooltip"] + escape(f"\n{kind}: {note}"),
+            }
         return data, node_classes(data["status"], data["category"])
 
     def _sync_structure(self, workflow: Workflow) -> None:

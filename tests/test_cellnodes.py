@@ -1,0 +1,108 @@
+"""The cell-node controller without a kernel, and the publish check for local node types."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pipeflow_nb import NodeRegistry, Pipeline, PipelineValidationError
+from pipeflow_nb.cellnodes import (
+    CellNodes,
+    cell_node_type,
+    check_publishable,
+    local_only_node_types,
+)
+from pipeflow_nb.nodes.builtin import builtin_definitions
+from pipeflow_nb.nodes.registry import node
+
+
+def fresh() -> tuple[CellNodes, dict[str, Any]]:
+    ns: dict[str, Any] = {}
+    pipeline = Pipeline("lab book", registry=NodeRegistry(builtin_definitions()))
+    return CellNodes(pipeline, ns), ns
+
+
+def test_node_type_names_are_valid_and_scoped_by_pipeline() -> None:
+    assert cell_node_type("lab book", "load") == "cell:lab-book/load"
+    assert cell_node_type("", "x") == "cell:cells/x"
+
+
+def test_namespace_fallback_and_output_push() -> None:
+    cells, ns = fresh()
+    ns["factor"] = 10  # not produced by any cell: read from the namespace
+    cells.submit("a", "xs = [1, 2]")
+    cells.submit("b", "scaled = [x * factor for x in xs]")
+    assert ns["scaled"] == [10, 20]
+    assert [e.id for e in cells.pipeline.edges] == ["a.xs->b.xs"]
+
+
+def test_the_most_downstream_producer_wins() -> None:
+    cells, ns = fresh()
+    cells.submit("a", "x = 1")
+    cells.submit("b", "x = x + 1")  # reads a's x, outputs its own
+    cells.submit("c", "y = x * 10")
+    assert ns["y"] == 20
+    assert cells.cells["c"].producers == {"x": "b"}
+
+
+def test_unrelated_producers_of_one_name_are_refused() -> None:
+    cells, _ = fresh()
+    cells.submit("a", "x = 1")
+    cells.submit("b", "x = 2")
+    with pytest.raises(PipelineValidationError, match=r"several unrelated cells output \(a, b\)"):
+        cells.define("c", "y = x")
+
+
+def test_stale_listeners_hear_edits_and_runs() -> None:
+    cells, _ = fresh()
+    heard: list[dict[str, str]] = []
+    cells.on_stale(lambda marks: heard.append(dict(marks)))
+    cells.submit("a", "x = 1")
+    cells.submit("b", "y = x + 1")
+    cells.submit("a", "x = 2")
+    # marked when the edit was defined, then a cleared by its own run
+    assert {"a": "code changed", "b": "input changed (upstream 'a': code changed)"} in heard
+    assert heard[-1] == {"b": "input changed (upstream 'a': code changed)"}
+    assert cells.stale() == {"b": "input changed (upstream 'a': code changed)"}
+    cells.run()
+    assert heard[-1] == {}
+    assert cells.stale() == {}
+
+
+def test_a_cell_that_misses_a_declared_output_fails_naming_it() -> None:
+    cells, _ = fresh()
+    with pytest.raises(Exception, match="did not assign its output"):
+        cells.submit("a", "x = 1", outputs=["x", "y"])
+
+
+def test_a_node_id_taken_by_another_node_type_is_refused() -> None:
+    cells, _ = fresh()
+    cells.pipeline.add("input:text", id="brief", text="hi")
+    with pytest.raises(ValueError, match="already has a input:text node 'brief'"):
+        cells.define("brief", "x = 1")
+
+
+def test_local_only_node_types_lists_cells_and_notebook_functions() -> None:
+    cells, _ = fresh()
+    registry = cells.pipeline.registry
+
+    @node(registry=registry, category="text")
+    def shout(text: str) -> str:
+        return text.upper()
+
+    cells.submit("a", "x = 'hi'")
+    brief = cells.pipeline.add("input:text", id="brief", text="hi")
+    cells.pipeline.add(shout, id="loud", text=brief)
+    service_types = [t for t in registry.node_types() if t.startswith(("input:", "text:t"))]
+    assert local_only_node_types(cells.pipeline, service_types) == {
+        "cell:lab-book/a": ["a"],
+        "text:shout": ["loud"],
+    }
+    with pytest.raises(PipelineValidationError) as info:
+        check_publishable(cells.pipeline, service_types)
+    message = str(info.value)
+    assert "node 'a' has type 'cell:lab-book/a', defined in a notebook cell" in message
+    assert "node 'loud' has type 'text:shout', defined in this kernel" in message
+    assert {v.rule for v in info.value.violations} == {"unknown_node_type"}
+    check_publishable(cells.pipeline, registry.node_types())  # all known: no error
