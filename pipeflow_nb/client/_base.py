@@ -123,7 +123,10 @@ class ClientCore:
         headers: Mapping[str, str] | None = None,
     ):
         configured = base_url or os.environ.get("PIPEFLOW_BASE_URL") or None
-        key = api_key or os.environ.get("PIPEFLOW_API_KEY") or None
+        self._env_key = os.environ.get("PIPEFLOW_API_KEY") or None
+        # An embedded server has its own dev key; an environment key is meant for the
+        # configured service, so it only stands in when the server has no saved dev key.
+        key = api_key or (self._env_key if configured else None)
         self._target = _Target(configured, key, embedded=configured is None)
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
@@ -166,8 +169,8 @@ class ClientCore:
             raise ClientClosedError(f"{type(self).__name__} was closed; create a new one")
 
     def _adopt(self, base_url: str, api_key: str | None) -> None:
-        """Point at a freshly started embedded server (its key unless one was given)."""
-        self._target.set(base_url, self._target.api_key or api_key)
+        """Point at a freshly started embedded server (its dev key unless one was given)."""
+        self._target.set(base_url, self._target.api_key or api_key or self._env_key)
 
     # --- requests ---------------------------------------------------------------------------
     def _url(self, path: str) -> str:

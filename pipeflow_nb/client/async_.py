@@ -124,6 +124,18 @@ class AsyncClient(Operations):
             attempt += 1
             await asyncio.sleep(pause)
 
+    async def _carry(self, step: Call | Sleep | Work) -> tuple[Any, PipeflowError | None]:
+        """Carry out one step: its result for the operation, or the error to throw in."""
+        if isinstance(step, Sleep):
+            await asyncio.sleep(step.seconds)
+            return None, None
+        if isinstance(step, Work):
+            return await asyncio.to_thread(step.func), None
+        try:
+            return await self._send(step), None
+        except PipeflowError as exc:
+            return None, exc
+
     async def _aiterate(self, op: Op[Any]) -> AsyncGenerator[Any, None]:
         value: Any = None
         error: PipeflowError | None = None
@@ -132,18 +144,11 @@ class AsyncClient(Operations):
                 step = op.throw(error) if error is not None else op.send(value)
             except StopIteration:
                 return
-            value, error = None, None
             if isinstance(step, Emit):
+                value, error = None, None
                 yield step.value
-            elif isinstance(step, Sleep):
-                await asyncio.sleep(step.seconds)
-            elif isinstance(step, Work):
-                value = await asyncio.to_thread(step.func)
             else:
-                try:
-                    value = await self._send(step)
-                except PipeflowError as exc:
-                    error = exc
+                value, error = await self._carry(step)
 
     async def _arun(self, op: Op[T]) -> T:
         value: Any = None
@@ -154,16 +159,7 @@ class AsyncClient(Operations):
             except StopIteration as stop:
                 result: T = stop.value
                 return result
-            value, error = None, None
-            if isinstance(step, Sleep):
-                await asyncio.sleep(step.seconds)
-            elif isinstance(step, Work):
-                value = await asyncio.to_thread(step.func)
-            elif isinstance(step, Call):
-                try:
-                    value = await self._send(step)
-                except PipeflowError as exc:
-                    error = exc
+            value, error = (None, None) if isinstance(step, Emit) else await self._carry(step)
 
     # --- workflows --------------------------------------------------------------------------
     async def list_workflows(self) -> list[WorkflowSummary]:

@@ -125,6 +125,18 @@ class Client(Operations):
             attempt += 1
             time.sleep(pause)
 
+    def _carry(self, step: Call | Sleep | Work) -> tuple[Any, PipeflowError | None]:
+        """Carry out one step: its result for the operation, or the error to throw in."""
+        if isinstance(step, Sleep):
+            time.sleep(step.seconds)
+            return None, None
+        if isinstance(step, Work):
+            return step.func(), None
+        try:
+            return self._send(step), None
+        except PipeflowError as exc:
+            return None, exc
+
     def _iterate(self, op: Op[T]) -> Generator[Any, None, T]:
         value: Any = None
         error: PipeflowError | None = None
@@ -134,18 +146,11 @@ class Client(Operations):
             except StopIteration as stop:
                 result: T = stop.value
                 return result
-            value, error = None, None
             if isinstance(step, Emit):
+                value, error = None, None
                 yield step.value
-            elif isinstance(step, Sleep):
-                time.sleep(step.seconds)
-            elif isinstance(step, Work):
-                value = step.func()
             else:
-                try:
-                    value = self._send(step)
-                except PipeflowError as exc:
-                    error = exc
+                value, error = self._carry(step)
 
     def _run(self, op: Op[T]) -> T:
         steps = self._iterate(op)

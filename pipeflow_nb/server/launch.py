@@ -22,7 +22,7 @@ from pipeflow_nb.server.planning import Plan, plan_execution
 from pipeflow_nb.server.problems import ApiProblem
 from pipeflow_nb.server.store import ApiKey, RunPlan
 
-__all__ = ["Launched", "estimate_request", "launch"]
+__all__ = ["Launched", "estimate_request", "execute_body", "launch"]
 
 
 @dataclass(frozen=True)
@@ -105,27 +105,30 @@ def launch(
             f"This endpoint starts one run; the iteratorConfigs make {plan.run_count}. "
             "Use POST /workflows/{id}/execute for batches",
         )
-    key = _fresh_key(ctx, key)
-    cost = _estimate(ctx, key, plan)
-    cost.check()
-    _count_limits(ctx, key, plan.run_count)
-    batch_id = str(uuid.uuid4())
-    runs = [
-        RunPlan("exec_" + secrets.token_hex(12), index, overrides)
-        for index, overrides in enumerate(plan.combinations)
-    ]
-    ctx.store.executions.create_batch(
-        batch_id=batch_id,
-        workflow_id=workflow.id,
-        workflow_version=workflow.version,
-        key_id=key.id,
-        mode=request.mode,
-        spec=plan.spec,
-        runs=runs,
-        nodes=plan.nodes,
-        final_node_id=plan.final_node_id,
-        credits_per_run=cost.per_run,
-    )
+    # One write transaction from the balance check to the stored runs: two requests racing
+    # for the same credits cannot both pass the check.
+    with ctx.store.db.write():
+        key = _fresh_key(ctx, key)
+        cost = _estimate(ctx, key, plan)
+        cost.check()
+        _count_limits(ctx, key, plan.run_count)
+        batch_id = str(uuid.uuid4())
+        runs = [
+            RunPlan("exec_" + secrets.token_hex(12), index, overrides)
+            for index, overrides in enumerate(plan.combinations)
+        ]
+        ctx.store.executions.create_batch(
+            batch_id=batch_id,
+            workflow_id=workflow.id,
+            workflow_version=workflow.version,
+            key_id=key.id,
+            mode=request.mode,
+            spec=plan.spec,
+            runs=runs,
+            nodes=plan.nodes,
+            final_node_id=plan.final_node_id,
+            credits_per_run=cost.per_run,
+        )
     ctx.runner.submit([r.execution_id for r in runs])
     queued_at = utcnow()
     response = ExecuteResponse(
@@ -150,8 +153,6 @@ def execute_body(launched: Launched) -> dict[str, Any]:
     """The 201 body: each run with the null fields the contract shows."""
     body = launched.response.to_wire()
     for run in body["executionRuns"]:
-        if isinstance(run.get("startTime"), str) and len(run["startTime"]) == 27:
-            run["startTime"] = run["startTime"][:23] + "Z"
         run.setdefault("endTime", None)
         run.setdefault("error", None)
         run.setdefault("nodeRuns", [])

@@ -53,3 +53,13 @@ class Script:
     @staticmethod
     def body(request: httpx.Request) -> Any:
         return json.loads(request.content)
+
+
+def closed_port_url() -> str:
+    """A loopback base URL on a port nothing listens on (connections are refused)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/api/v1"

@@ -18,7 +18,14 @@ from pipeflow_nb.errors import (
     ServerError,
 )
 from pipeflow_nb.models import ExecutionStatus
-from tests.client.fakes import BASE, FAST_POLL, FAST_RETRY, Script, json_response
+from tests.client.fakes import (
+    BASE,
+    FAST_POLL,
+    FAST_RETRY,
+    Script,
+    closed_port_url,
+    json_response,
+)
 
 EXEC = "exec_1"
 
@@ -121,9 +128,7 @@ async def test_422_and_connection_errors(aclient: AsyncClient, script: Script, s
 
     with pytest.raises(PipelineValidationError, match="empty_graph"):
         await aclient.lint(Workflow())
-    async with AsyncClient(
-        "http://127.0.0.1:9/api/v1", "k", retry=FAST_RETRY, artifacts=store
-    ) as c:
+    async with AsyncClient(closed_port_url(), "k", retry=FAST_RETRY, artifacts=store) as c:
         with pytest.raises(APIConnectionError):
             await c.nodes()
 

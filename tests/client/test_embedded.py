@@ -30,12 +30,21 @@ SCRIPT = textwrap.dedent(
     assert embedded.running_server() is None, "nothing may start before the first request"
     wf = client.publish(p)
     print("base", client.base_url)
-    execution = client.wait(client.execute(wf, inputs={"brief": "hi"}), progress=False)
+    execution = client.wait(client.execute(wf, inputs={"brief": "hi"}), progress=True)
     print("status", execution.status.value)
     print("loud", execution.output("loud"))
     print("history", len(list(client.executions(wf))))
     server = embedded.running_server()
     print("thread", server._thread.is_alive())
+
+    @pf.node
+    def whisper(text: str) -> str:
+        return text.lower()
+
+    later = pf.Pipeline("later")
+    later.add(whisper, id="quiet", text=later.add("input:text", id="t", text="LATE"))
+    quiet = client.wait(client.execute(client.publish(later)), progress=False)
+    print("later", quiet.output("quiet"))
     """
 )
 
@@ -65,6 +74,7 @@ def test_client_with_nothing_configured_in_a_fresh_process(tmp_path: Path) -> No
     assert lines["loud"] == "hi!!!"
     assert lines["history"] == "1"
     assert lines["thread"] == "True"
+    assert lines["later"] == "late"  # a node defined after the server started runs there too
     assert (tmp_path / "home" / "dev-key").is_file()
 
 
@@ -93,6 +103,13 @@ def test_client_with_nothing_configured_in_a_notebook_kernel(tmp_path: Path) -> 
         if out.get("output_type") == "stream" and out.get("name") == "stdout"
     )
     assert "status COMPLETED" in text and "loud hi!!!" in text
+    mimes = {
+        mime
+        for cell in notebook.cells
+        for out in cell.get("outputs", [])
+        for mime in out.get("data", {})
+    }
+    assert "application/vnd.jupyter.widget-view+json" in mimes  # tqdm's notebook bar
     last = notebook.cells[-1].outputs[0]
     assert last["output_type"] == "execute_result"
     assert "exec_" in last["data"]["text/plain"]
@@ -104,8 +121,8 @@ async def test_async_client_starts_the_embedded_server_off_the_loop(
 ) -> None:
     from pipeflow_nb.client import AsyncClient, embedded
 
-    for name in ("PIPEFLOW_BASE_URL", "PIPEFLOW_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("PIPEFLOW_BASE_URL", raising=False)
+    monkeypatch.setenv("PIPEFLOW_API_KEY", "wf_live_meant_for_the_hosted_service")
     monkeypatch.setenv("PIPEFLOW_HOME", str(tmp_path / "home"))
     embedded.stop_server()
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import numpy as np
 import pytest
@@ -26,7 +28,7 @@ from pipeflow_nb.errors import (
 )
 from pipeflow_nb.media import Image
 from pipeflow_nb.models import ExecutionStatus, NodeStatus
-from tests.client.fakes import BASE, FAST_RETRY, Script, json_response
+from tests.client.fakes import BASE, FAST_RETRY, Script, closed_port_url, json_response
 
 EXEC = "exec_1"
 
@@ -122,8 +124,9 @@ def test_each_execute_gets_a_fresh_key_unless_given(client: Client, script: Scri
 
 
 def test_connection_refused_becomes_api_connection_error(store: ArtifactStore) -> None:
-    c = Client("http://127.0.0.1:9/api/v1", "sk-x", retry=FAST_RETRY, artifacts=store)
-    with c, pytest.raises(APIConnectionError, match=r"127\.0\.0\.1:9") as info:
+    url = closed_port_url()
+    c = Client(url, "sk-x", retry=FAST_RETRY, artifacts=store)
+    with c, pytest.raises(APIConnectionError, match=re.escape(url.removesuffix("/api/v1"))) as info:
         c.list_workflows()
     assert not isinstance(info.value, httpx.HTTPError)
     assert info.value.__context__ is None

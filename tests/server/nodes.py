@@ -20,6 +20,12 @@ def gate(text: str | None = None, *, path: str = "", ctx: NodeContext) -> str:
     return text or "opened"
 
 
+def halfway(text: str, *, path: str = "", ctx: NodeContext) -> str:
+    """Report half the work done, then wait like :func:`gate`."""
+    ctx.progress(1, 2, "half")
+    return gate(text, path=path, ctx=ctx)
+
+
 def boom(text: str, *, message: str = "boom") -> str:
     """Always fails."""
     raise ValueError(message)
@@ -49,6 +55,7 @@ def make_registry() -> NodeRegistry:
         [
             *builtin_definitions(),
             define_node(gate, node_type="test:gate", version="1", deterministic=False),
+            define_node(halfway, node_type="test:halfway", version="1", deterministic=False),
             define_node(boom, node_type="test:boom", version="1"),
             define_node(paint, node_type="test:paint", version="1"),
             define_node(priced, node_type="test:priced", version="1", credits=5),

@@ -186,6 +186,10 @@ async def test_update_versions_delete_and_lint(client: httpx.AsyncClient) -> Non
     assert off.json()["isActive"] is False
     refused = await client.post(f"/workflows/{wf['id']}/execute")
     assert refused.status_code == 400 and refused.json() == {"error": "Workflow is not active"}
+    hook = await client.post(f"/workflow/{wf['webhookId']}/trigger", json={})
+    assert hook.status_code == 400 and hook.json() == {"error": "Workflow is not active"}
+    described = await client.get(f"/workflow/{wf['webhookId']}/trigger")
+    assert described.json()["isActive"] is False
     schema = (await client.get(f"/workflows/{wf['id']}/run")).json()["data"]
     assert [i["nodeId"] for i in schema["inputs"]] == ["brief"]
     lint = await client.post("/workflows/lint", json={"nodes": [node("a", "text:nope")]})
@@ -232,3 +236,26 @@ async def test_every_response_has_request_id_and_rate_limit_headers(
             assert response.headers[name].isdigit(), (response.url, name)
     echoed = await client.get("/workflows", headers={"X-Request-Id": "abc123"})
     assert echoed.headers["x-request-id"] == "abc123"
+
+
+async def test_poll_shows_live_node_status_progress_and_outputs(
+    client: httpx.AsyncClient, tmp_path: Any
+) -> None:
+    gate = tmp_path / "gate"
+    workflow = chain("test:halfway", "test:noop", text="live")
+    workflow["nodes"][1]["data"]["params"]["path"] = str(gate)
+    wf = await _create(client, workflow)
+    run = (await client.post(f"/workflows/{wf['id']}/execute")).json()["executionRuns"][0]
+    poll: dict[str, Any] = {}
+    for _ in range(1500):
+        poll = (await client.get(f"/workflows/executions/{run['id']}/poll")).json()
+        if poll["nodeStates"][1]["progress"] == 50.0:
+            break
+    states = {s["nodeId"]: s for s in poll["nodeStates"]}
+    assert poll["status"] == "RUNNING" and poll["progress"] == {"completed": 1, "total": 3}
+    assert states["brief"]["status"] == "COMPLETED" and states["brief"]["text"] == "live"
+    assert states["n0"]["status"] == "RUNNING" and states["n0"]["progress"] == 50.0
+    assert states["n1"]["status"] == "PENDING"
+    gate.touch()
+    done = await wait_terminal(client, run["id"])
+    assert done["status"] == "COMPLETED" and done["finalOutput"]["text"] == "live"

@@ -90,3 +90,25 @@ async def test_unfinished_runs_reserve_their_credits(make_app: Any, tmp_path: An
         assert second.json()["availableCredits"] == 3
         gate.touch()
         await wait_terminal(client, first.json()["executionRuns"][0]["id"])
+
+
+async def test_concurrent_requests_cannot_overspend(make_app: Any, tmp_path: Any) -> None:
+    import asyncio
+
+    app = make_app(max_workers=1)
+    key, stored = app.state.pipeflow.store.keys.create(plan="pro", credits=10, requests_per_min=100)
+    workflow = chain("test:gate", "test:priced")
+    workflow["nodes"][1]["data"]["params"]["path"] = str(tmp_path / "gate")
+    async with _client(app, key) as client:
+        wf = (await client.post("/workflows", json=workflow)).json()
+        answers = await asyncio.gather(
+            *(client.post(f"/workflows/{wf['id']}/run") for _ in range(8))
+        )
+        codes = sorted(a.status_code for a in answers)
+        assert codes == [202, 202, 402, 402, 402, 402, 402, 402]
+        (tmp_path / "gate").touch()
+        for answer in answers:
+            if answer.status_code == 202:
+                await wait_terminal(client, answer.json()["executionId"])
+    # The second run's priced node comes from the cache: only the first one is charged.
+    assert app.state.pipeflow.store.keys.get(stored.id).credits == 5
