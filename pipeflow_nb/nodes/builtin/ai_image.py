@@ -241,4 +241,4 @@ def image_faces(image: Image, *, min_size: int = 40, neighbors: int = 5) -> Face
         line = max(2, rgb.width // 200)
         corners = (b["x"], b["y"], b["x"] + b["width"], b["y"] + b["height"])
         draw.rectangle(corners, outline=(255, 210, 0), width=line)
-    return {"image": Image.from_pil(rgb), "faces": boxes, "count": len(boxes)}
+    return {"image": Image.from_pil(rgb, compress_level=1), "faces": boxes, "count": len(boxes)}
