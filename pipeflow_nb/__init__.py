@@ -53,15 +53,27 @@ from pipeflow_nb.pipeline import NodeHandle, Pipeline
 __version__ = "0.1.0"
 
 #: Names loaded on first access, so importing the package pulls in no heavy stack.
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {
+    "AsyncClient": "pipeflow_nb.client:AsyncClient",
+    "Client": "pipeflow_nb.client:Client",
+    "PollPolicy": "pipeflow_nb.client:PollPolicy",
+    "execute": "pipeflow_nb.helpers:execute",
+    "executions": "pipeflow_nb.helpers:executions",
+    "poll": "pipeflow_nb.helpers:poll",
+    "publish": "pipeflow_nb.helpers:publish",
+    "trigger_webhook": "pipeflow_nb.helpers:trigger_webhook",
+    "wait": "pipeflow_nb.helpers:wait",
+}
 
 __all__ = [
     "APIConnectionError",
     "APIError",
     "ArtifactStore",
+    "AsyncClient",
     "Audio",
     "AuthenticationError",
     "BadRequestError",
+    "Client",
     "ConflictError",
     "Execution",
     "ExecutionCancelled",
@@ -83,6 +95,7 @@ __all__ = [
     "PipeflowError",
     "Pipeline",
     "PipelineValidationError",
+    "PollPolicy",
     "PollTimeout",
     "Port",
     "PortType",
@@ -94,7 +107,13 @@ __all__ = [
     "Workflow",
     "__version__",
     "default_registry",
+    "execute",
+    "executions",
     "node",
+    "poll",
+    "publish",
+    "trigger_webhook",
+    "wait",
 ]
 
 
@@ -113,4 +132,5 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - names the lazy attributes for type checkers
-    pass
+    from pipeflow_nb.client import AsyncClient, Client, PollPolicy
+    from pipeflow_nb.helpers import execute, executions, poll, publish, trigger_webhook, wait

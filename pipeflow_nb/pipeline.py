@@ -540,6 +540,18 @@ class Pipeline:
         """The workflow as JSON text (service format)."""
         return self.to_workflow().to_json(indent=indent)
 
+    def publish(self, client: Any = None) -> Workflow:
+        """Create or update this pipeline on the service (``client``, else the default one).
+
+        Sets :attr:`workflow_id`; the returned workflow carries the id and webhook URL.
+        """
+        if client is None:
+            from pipeflow_nb.helpers import default_client
+
+            client = default_client()
+        published: Workflow = client.publish(self)
+        return published
+
     @classmethod
     def from_workflow(cls, workflow: Workflow, *, registry: NodeRegistry | None = None) -> Pipeline:
         """A pipeline from a workflow (params written straight on ``data`` become params).
