@@ -128,4 +128,6 @@ def first_url(value: Any, kind: str) -> str | None:
     content_type = str(value.get("content_type", ""))
     if isinstance(url, str) and (not content_type or content_type.startswith(f"{kind}/")):
         return url
-    return next((u for u in (first_url(v, kind) for v in value.values()) if u), None)
+    # A file object of another kind is skipped whole, so its own url is not searched.
+    others = (v for k, v in value.items() if k != "url")
+    return next((u for u in (first_url(v, kind) for v in others) if u), None)
