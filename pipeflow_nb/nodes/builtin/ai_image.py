@@ -33,6 +33,10 @@ _ESRGAN_MODELS = {
 }
 
 
+#: realesrgan-x4plus needs 1.3-2.2 GB at 256×256 on the CPU (a Binder pod has about 2 GB).
+PHOTO_MAX_PIXELS = 256 * 256
+
+
 class UpscaleResult(TypedDict):
     image: Image
     method: str
@@ -69,6 +73,11 @@ def image_upscale(
         raise ValueError("model 'photo' upscales 4× only; use scale=4 or model='fast'")
     index, name = _ESRGAN_MODELS[(model, scale)]
     pil = image.to_pil()
+    if model == "photo" and pil.width * pil.height > PHOTO_MAX_PIXELS:
+        raise ValueError(
+            f"model 'photo' takes at most {PHOTO_MAX_PIXELS:,} pixels (it needs about 2 GB at "
+            f"256×256); this image is {pil.width}×{pil.height}: resize it first or use 'fast'"
+        )
     alpha = pil.getchannel("A") if "A" in pil.getbands() else None
     rgb = pil.convert("RGB")
     try:
