@@ -51,6 +51,7 @@ def _esrgan(index: int) -> Any:
 @builtin(
     "image:upscale",
     label="Upscale (Real-ESRGAN)",
+    concurrency=1,
     primary_param="scale",
     version="1",
     port_descriptions={"method": "which method ran: the Real-ESRGAN model, or lanczos"},
@@ -107,7 +108,7 @@ def _style_engine() -> Any:
     return engine
 
 
-@builtin("image:style", label="Style transfer", primary_param="style")
+@builtin("image:style", label="Style transfer", primary_param="style", concurrency=1)
 def image_style(
     image: Image,
     style_image: Image | None = None,
@@ -184,6 +185,7 @@ def _height(line: dict[str, Any]) -> float:
 @builtin(
     "image:ocr",
     label="Read text (OCR)",
+    concurrency=1,
     primary_param="min_score",
     port_descriptions={"lines": "every detected box: [{text, score, box: [[x, y] × 4]}]"},
 )
