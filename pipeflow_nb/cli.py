@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pipeflow_nb.artifacts import default_home
 
-__all__ = ["main"]
+__all__ = ["main", "node_rows"]
 
 _DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PlainSerializer
 from pydantic.alias_generators import to_camel
 
-__all__ = ["AuthoredModel", "WireModel", "format_timestamp", "utcnow"]
+__all__ = ["AuthoredModel", "Timestamp", "WireModel", "format_timestamp", "utcnow"]
 
 
 class WireModel(BaseModel):
@@ -51,3 +51,9 @@ def format_timestamp(moment: datetime) -> str:
     return (
         moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
     )
+
+
+Timestamp = Annotated[
+    datetime, PlainSerializer(format_timestamp, return_type=str, when_used="json")
+]
+"""A datetime written as the API writes timestamps (milliseconds, ``Z``)."""

@@ -7,12 +7,11 @@ text, numbers) in-process; across the wire they are described by :class:`NodeOut
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, TypeAdapter
 
-from pipeflow_nb.models.base import WireModel, utcnow
+from pipeflow_nb.models.base import Timestamp, WireModel, utcnow
 from pipeflow_nb.models.execution import ExecutionStatus, NodeOutput
 
 __all__ = [
@@ -32,7 +31,7 @@ __all__ = [
 class _Event(WireModel):
     execution_id: str
     """The execution the event belongs to."""
-    at: datetime = Field(default_factory=utcnow)
+    at: Timestamp = Field(default_factory=utcnow)
     """When it happened (UTC)."""
 
 

@@ -7,13 +7,12 @@ Statuses are read tolerantly: lowercase is accepted and an unknown value becomes
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import Field
 
-from pipeflow_nb.models.base import WireModel
+from pipeflow_nb.models.base import Timestamp, WireModel
 from pipeflow_nb.models.workflow import WireEdge, WireNode
 
 __all__ = [
@@ -136,9 +135,9 @@ class NodeRun(WireModel):
     """Its node type."""
     status: NodeStatus = NodeStatus.PENDING
     """Where it is."""
-    start_time: datetime | None = None
+    start_time: Timestamp | None = None
     """When it started running."""
-    end_time: datetime | None = None
+    end_time: Timestamp | None = None
     """When it finished."""
     duration_ms: int | None = None
     """Run time in milliseconds."""
@@ -183,9 +182,9 @@ class Execution(WireModel):
     """The batch it belongs to."""
     status: ExecutionStatus = ExecutionStatus.QUEUED
     """Where it is."""
-    start_time: datetime | None = None
+    start_time: Timestamp | None = None
     """When it started."""
-    end_time: datetime | None = None
+    end_time: Timestamp | None = None
     """When it ended."""
     duration_ms: int | None = None
     """Wall time in milliseconds."""

@@ -7,13 +7,12 @@ mutable builder that produces them.
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from pydantic import Field, model_validator
 
-from pipeflow_nb.models.base import WireModel
+from pipeflow_nb.models.base import Timestamp, WireModel
 
 __all__ = [
     "NodeData",
@@ -151,9 +150,9 @@ class Workflow(WireModel):
     """An inactive workflow refuses executions."""
     version: int | None = None
     """Incremented by the service on every update."""
-    created_at: datetime | None = None
+    created_at: Timestamp | None = None
     """When it was first published."""
-    updated_at: datetime | None = None
+    updated_at: Timestamp | None = None
     """When it was last changed."""
 
     def node(self, node_id: str) -> WireNode:
@@ -195,7 +194,7 @@ class WorkflowSummary(WireModel):
     """How many nodes."""
     version: int | None = None
     """Current version."""
-    updated_at: datetime | None = None
+    updated_at: Timestamp | None = None
     """Last change."""
 
 

@@ -71,7 +71,7 @@ def create_app(
         app.include_router(router, prefix=API_PREFIX)
     _install_handlers(app)
     app.add_middleware(ApiMiddleware, ctx=ctx)
-    ctx.runner.start()
+    ctx.start()
     return app
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pipeflow_nb.server.problems import ApiProblem
 from pipeflow_nb.server.store import ApiKey, KeyRepo, hash_key
 
-__all__ = ["KEY_PREFIXES", "Identity", "KeyResolver", "require_scope"]
+__all__ = ["Identity", "KEY_PREFIXES", "KeyResolver", "require_scope"]
 
 #: Accepted key prefixes (``wf_live_`` is the hosted service's spelling).
 KEY_PREFIXES = ("sk-", "wf_live_")

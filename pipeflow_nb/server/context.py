@@ -11,6 +11,7 @@ from pathlib import Path
 from pipeflow_nb.artifacts import ArtifactStore
 from pipeflow_nb.nodes.registry import NodeRegistry
 from pipeflow_nb.server.auth import KeyResolver
+from pipeflow_nb.server.homelock import HomeLock
 from pipeflow_nb.server.limits import WindowLimiter
 from pipeflow_nb.server.runner import Runner
 from pipeflow_nb.server.settings import ServerSettings
@@ -59,6 +60,7 @@ class ServerContext:
     artifacts: ArtifactStore
     runner: Runner
     resolver: KeyResolver
+    lock: HomeLock
     limiter: WindowLimiter = field(default_factory=WindowLimiter)
     dev_key: str | None = None
 
@@ -79,9 +81,20 @@ class ServerContext:
             max_attempts=settings.max_attempts,
             node_timeout_s=settings.node_timeout_s,
         )
-        ctx = cls(settings, store, registry, artifacts, runner, KeyResolver(store.keys))
+        lock = HomeLock(home)
+        ctx = cls(settings, store, registry, artifacts, runner, KeyResolver(store.keys), lock)
         ctx.dev_key = ensure_dev_key(store, settings)
         return ctx
+
+    def start(self) -> None:
+        """Start the runner; it recovers interrupted runs only if no other server is live."""
+        alone = self.lock.acquire()
+        if not alone:
+            log.warning(
+                "another server is running on %s; leaving its running executions alone",
+                self.settings.home,
+            )
+        self.runner.start(recover=alone)
 
     def now(self) -> float:
         """Epoch seconds from the settings' clock."""
@@ -92,6 +105,7 @@ class ServerContext:
         return datetime.fromtimestamp(self.now(), UTC).strftime("%Y-%m-%d")
 
     def close(self) -> None:
-        """Stop the runner and close the store."""
+        """Stop the runner, close the store and release the home."""
         self.runner.stop()
         self.store.close()
+        self.lock.release()

@@ -9,7 +9,7 @@ from pipeflow_nb.nodes.registry import NodeRegistry
 from pipeflow_nb.server.problems import ApiProblem
 from pipeflow_nb.server.store import NodePlan
 
-__all__ = ["Estimate", "estimate"]
+__all__ = ["Estimate", "estimate", "node_cost"]
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from pipeflow_nb.server.planning import Plan, plan_execution
 from pipeflow_nb.server.problems import ApiProblem
 from pipeflow_nb.server.store import ApiKey, RunPlan
 
-__all__ = ["Launched", "estimate_request", "launch"]
+__all__ = ["Launched", "estimate_request", "execute_body", "launch"]
 
 
 @dataclass(frozen=True)
@@ -153,8 +153,6 @@ def execute_body(launched: Launched) -> dict[str, Any]:
     """The 201 body: each run with the null fields the contract shows."""
     body = launched.response.to_wire()
     for run in body["executionRuns"]:
-        if isinstance(run.get("startTime"), str) and len(run["startTime"]) == 27:
-            run["startTime"] = run["startTime"][:23] + "Z"
         run.setdefault("endTime", None)
         run.setdefault("error", None)
         run.setdefault("nodeRuns", [])

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pipeflow_nb.artifacts import ArtifactStore
-from pipeflow_nb.errors import PipelineValidationError
+from pipeflow_nb.errors import PipelineError
 from pipeflow_nb.models.execution import Execution, ExecutionStatus, NodeOutput
 from pipeflow_nb.models.workflow import Workflow
 from pipeflow_nb.nodes.registry import NodeRegistry
@@ -61,6 +61,7 @@ class Runner:
         self._handles: dict[str, Any] = {}
         self._recorders: dict[str, EventRecorder] = {}
         self._interrupted: list[str] = []
+        self._cancel_requested: set[str] = set()
         self._stopping = False
         self._engine: Any = None
         self._workflows: OrderedDict[str, Workflow] = OrderedDict()
@@ -74,18 +75,26 @@ class Runner:
         """Whether the worker thread is alive."""
         return self._thread is not None and self._thread.is_alive()
 
-    def start(self) -> None:
-        """Recover after a restart, then start the workers and queue what is waiting."""
+    def start(self, *, recover: bool = True) -> None:
+        """Recover after a restart, then start the workers and queue what is waiting.
+
+        ``recover=False`` leaves runs stored as ``RUNNING`` alone (another live server on
+        the same home owns them).
+        """
         if self.running:
             return
-        requeued, failed = self._store.executions.recover(
-            policy=self._recover_policy, max_attempts=self._max_attempts
-        )
+        requeued: list[str] = []
+        failed: list[str] = []
+        if recover:
+            requeued, failed = self._store.executions.recover(
+                policy=self._recover_policy, max_attempts=self._max_attempts
+            )
         if requeued or failed:
             log.warning(
                 "recovered after restart: %d run(s) requeued, %d failed", len(requeued), len(failed)
             )
         self._stopping = False
+        self._cancel_requested.clear()
         self._thread = threading.Thread(target=self._serve, name="pipeflow-runner", daemon=True)
         self._thread.start()
         self._ready.wait()
@@ -104,10 +113,14 @@ class Runner:
         executions = self._store.executions
         if executions.cancel_queued(execution_id):
             return ExecutionStatus.CANCELLED
-        handle = self._handles.get(execution_id)
-        if handle is not None and self._loop is not None:
-            self._loop.call_soon_threadsafe(handle.cancel)
-        return executions.status(execution_id)
+        status = executions.status(execution_id)
+        if status is ExecutionStatus.RUNNING:
+            # Claimed but maybe not started yet: the worker checks this set once it has a handle.
+            self._cancel_requested.add(execution_id)
+            handle = self._handles.get(execution_id)
+            if handle is not None:
+                handle.cancel()  # thread-safe
+        return status
 
     def stop(self, timeout_s: float = 10.0) -> None:
         """Cancel running work and stop the thread; unfinished runs stay stored for later."""
@@ -209,16 +222,19 @@ class Runner:
                 node_timeout_s=self._node_timeout_s,
                 keep_media_in_memory=False,
             )
-        except PipelineValidationError as exc:  # e.g. an input value of the wrong kind
+        except PipelineError as exc:  # e.g. an input of the wrong kind, a node type now gone
             self._store.executions.finish(spec.execution_id, ExecutionStatus.FAILED, error=str(exc))
             return
         self._handles[spec.execution_id] = handle
         self._recorders[spec.execution_id] = recorder
+        if spec.execution_id in self._cancel_requested:
+            handle.cancel()
         try:
             result: Execution = await handle.result()
         finally:
             self._handles.pop(spec.execution_id, None)
             self._recorders.pop(spec.execution_id, None)
+            self._cancel_requested.discard(spec.execution_id)
         if not recorder.finished and not recorder.detached:
             self._store.executions.finish(
                 spec.execution_id,

@@ -10,28 +10,13 @@ from typing import Any
 from pipeflow_nb.models.execution import Execution, NodeRun, NodeState, PollResponse
 from pipeflow_nb.models.workflow import Workflow, WorkflowSummary
 
-__all__ = ["detail_body", "node_state", "poll_body", "summary_body", "workflow_body"]
-
-
-_TIME_KEYS = ("startTime", "endTime", "createdAt", "updatedAt")
-
-
-def _millis(body: dict[str, Any]) -> dict[str, Any]:
-    # The API writes timestamps with milliseconds; pydantic writes microseconds.
-    for name in _TIME_KEYS:
-        value = body.get(name)
-        if isinstance(value, str) and len(value) == 27 and value[19] == "." and value[-1] == "Z":
-            body[name] = value[:23] + "Z"
-    return body
-
-
-def _execution_times(body: dict[str, Any]) -> dict[str, Any]:
-    _millis(body)
-    for run in body.get("nodeRuns", ()):
-        _millis(run)
-    for run in body.get("nodeResults", {}).get("nodeRuns", ()):
-        _millis(run)
-    return body
+__all__ = [
+    "detail_body",
+    "node_state",
+    "poll_body",
+    "summary_body",
+    "workflow_body",
+]
 
 
 def node_state(run: NodeRun) -> NodeState:
@@ -62,7 +47,7 @@ def poll_body(execution: Execution) -> dict[str, Any]:
         node_states=[node_state(r) for r in execution.node_runs],
         final_output=execution.final_output,
     )
-    body = _execution_times(poll.to_wire())
+    body = poll.to_wire()
     for state in body["nodeStates"]:
         for name in ("error", "outputUrl", "text", "progress"):
             state.setdefault(name, None)
@@ -74,7 +59,7 @@ def poll_body(execution: Execution) -> dict[str, Any]:
 
 def detail_body(execution: Execution) -> dict[str, Any]:
     """The full execution: timings, credits, node runs, outputs."""
-    body = _execution_times(execution.to_wire())
+    body = execution.to_wire()
     for name in ("error", "failedNodeId", "endTime", "finalOutput"):
         body.setdefault(name, None)
     return body
@@ -82,13 +67,13 @@ def detail_body(execution: Execution) -> dict[str, Any]:
 
 def workflow_body(workflow: Workflow) -> dict[str, Any]:
     """A stored workflow as the API returns it."""
-    return _millis(workflow.to_wire())
+    return workflow.to_wire()
 
 
 def summary_body(workflow: Workflow) -> dict[str, Any]:
     """One row of ``GET /workflows``."""
     assert workflow.id is not None
-    body = WorkflowSummary(
+    return WorkflowSummary(
         id=workflow.id,
         name=workflow.name,
         description=workflow.description,
@@ -98,4 +83,3 @@ def summary_body(workflow: Workflow) -> dict[str, Any]:
         version=workflow.version,
         updated_at=workflow.updated_at,
     ).to_wire()
-    return _millis(body)

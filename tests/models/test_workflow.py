@@ -80,7 +80,7 @@ def test_round_trip_keeps_every_field() -> None:
     assert wire["nodes"][0]["width"] == 180
     assert wire["nodes"][1]["data"]["color"] == "#ffaa00"
     assert wire["edges"][0]["animated"] is True
-    assert wire["createdAt"] == "2026-11-01T10:00:00.123000Z"
+    assert wire["createdAt"] == "2026-11-01T10:00:00.123Z"
 
 
 def test_own_format_round_trips_exactly() -> None:
@@ -157,3 +157,16 @@ def test_timestamps_have_milliseconds_and_z() -> None:
         format_timestamp(datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC))
         == "2026-01-02T03:04:05.678Z"
     )
+
+
+def test_every_wire_timestamp_has_exactly_three_fraction_digits() -> None:
+    from datetime import UTC, datetime
+
+    whole = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    ex = Execution(id="e", start_time=whole, end_time=whole.replace(microsecond=123456))
+    wire = ex.to_wire()
+    assert (wire["startTime"], wire["endTime"]) == (
+        "2026-01-02T03:04:05.000Z",
+        "2026-01-02T03:04:05.123Z",
+    )
+    assert Execution.model_validate(wire).end_time == whole.replace(microsecond=123000)

@@ -186,6 +186,10 @@ async def test_update_versions_delete_and_lint(client: httpx.AsyncClient) -> Non
     assert off.json()["isActive"] is False
     refused = await client.post(f"/workflows/{wf['id']}/execute")
     assert refused.status_code == 400 and refused.json() == {"error": "Workflow is not active"}
+    hook = await client.post(f"/workflow/{wf['webhookId']}/trigger", json={})
+    assert hook.status_code == 400 and hook.json() == {"error": "Workflow is not active"}
+    described = await client.get(f"/workflow/{wf['webhookId']}/trigger")
+    assert described.json()["isActive"] is False
     schema = (await client.get(f"/workflows/{wf['id']}/run")).json()["data"]
     assert [i["nodeId"] for i in schema["inputs"]] == ["brief"]
     lint = await client.post("/workflows/lint", json={"nodes": [node("a", "text:nope")]})

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from pipeflow_nb.media import sniff_content_type
 from pipeflow_nb.server.context import ServerContext, file_url
@@ -71,6 +72,4 @@ async def upload_media(file: UploadFile, ctx: Ctx, key: Writer) -> JSONResponse:
 
 
 async def _store(ctx: ServerContext, data: bytes, content_type: str) -> str:
-    from starlette.concurrency import run_in_threadpool
-
     return await run_in_threadpool(ctx.artifacts.put, data, content_type)

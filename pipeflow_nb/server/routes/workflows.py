@@ -18,7 +18,7 @@ from pipeflow_nb.server.routes._docs import errors
 from pipeflow_nb.server.store import ApiKey
 from pipeflow_nb.server.views import summary_body, workflow_body
 
-__all__ = ["router"]
+__all__ = ["load_workflow", "router"]
 
 router = APIRouter(tags=["workflows"])
 Ctx = Annotated[ServerContext, Depends(context)]

@@ -13,11 +13,9 @@ from pipeflow_nb.models.execution import (
     Execution,
     ExecutionStatus,
     NodeOutput,
-    NodeRun,
-    NodeStatus,
-    Progress,
 )
 from pipeflow_nb.server.store.db import Database
+from pipeflow_nb.server.store.rows import execution_from_rows
 
 __all__ = ["ExecutionRepo", "NodePlan", "RunPlan", "RunSpec"]
 
@@ -392,7 +390,7 @@ class ExecutionRepo:
         nodes = conn.execute(
             "SELECT * FROM node_runs WHERE execution_id=? ORDER BY position", (execution_id,)
         ).fetchall()
-        return _execution(row, nodes)
+        return execution_from_rows(row, nodes)
 
     def page(
         self, workflow_id: str, *, limit: int, before_seq: int | None, status: str | None
@@ -420,7 +418,7 @@ class ExecutionRepo:
                 [r["id"] for r in rows],
             ):
                 by_exec[n["execution_id"]].append(n)
-        page = [_execution(r, by_exec[r["id"]]) for r in rows]
+        page = [execution_from_rows(r, by_exec[r["id"]]) for r in rows]
         return page, (int(rows[-1]["seq"]) if more else None)
 
     def outstanding_credits(self, key_id: str) -> int:
@@ -436,65 +434,3 @@ class ExecutionRepo:
         """How many runs are in each status."""
         rows = self._db.query("SELECT status, COUNT(*) FROM executions GROUP BY status")
         return {r[0]: int(r[1]) for r in rows}
-
-
-def _execution(row: sqlite3.Row, nodes: list[sqlite3.Row]) -> Execution:
-    runs = [_node_run(n) for n in nodes]
-    done = sum(1 for r in runs if r.status.is_terminal)
-    final = None
-    if row["final_node_id"]:
-        final_run = next((r for r in runs if r.node_id == row["final_node_id"]), None)
-        if final_run is not None and final_run.output is not None:
-            final = _final_output(final_run.node_id, final_run.output)
-    return Execution(
-        id=row["id"],
-        workflow_id=row["workflow_id"],
-        batch_id=row["batch_id"],
-        status=ExecutionStatus(row["status"]),
-        start_time=row["start_time"],
-        end_time=row["end_time"],
-        duration_ms=row["duration_ms"],
-        credits_used=row["credits_used"],
-        error=row["error"],
-        failed_node_id=row["failed_node_id"],
-        node_runs=runs,
-        run_index_in_batch=row["run_index"],
-        input_index=row["input_index"],
-        progress=Progress(completed=done, total=len(runs)),
-        final_output=final,
-    )
-
-
-def _node_run(n: sqlite3.Row) -> NodeRun:
-    output = NodeOutput.model_validate(json.loads(n["output"])) if n["output"] else None
-    return NodeRun(
-        node_id=n["node_id"],
-        label=n["label"],
-        node_type=n["node_type"],
-        status=NodeStatus(n["status"]),
-        start_time=n["start_time"],
-        end_time=n["end_time"],
-        duration_ms=n["duration_ms"],
-        credits=n["credits"],
-        cached=bool(n["cached"]),
-        error=n["error"],
-        traceback=n["traceback"],
-        output=output,
-        rerun_reason=n["rerun_reason"],
-        progress=n["progress"],
-    )
-
-
-def _final_output(node_id: str, output: NodeOutput) -> dict[str, Any]:
-    media = output.media
-    final: dict[str, Any] = {"nodeId": node_id}
-    if media:
-        final["url"] = media[0].url
-        final["urls"] = [m.url for m in media]
-        if media[0].content_type:
-            final["contentType"] = media[0].content_type
-    if output.text is not None:
-        final["text"] = output.text
-    if output.json_ is not None:
-        final["json"] = output.json_
-    return final
