@@ -26,14 +26,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 REPEATS = {
-    "upscale": 7,
-    "style": 7,
+    "upscale": 11,
+    "style": 11,
     "ocr": 3,
-    "faces": 9,
-    "speech": 5,
-    "transcribe": 5,
+    "faces": 15,
+    "speech": 9,
+    "transcribe": 7,
     "generate": 5,
-    "embed": 9,
+    "embed": 21,
 }
 SENTENCE = "The quick brown fox jumps over the lazy dog. Offline models make real media."
 

@@ -64,3 +64,15 @@ def test_transcribe_reads_silence_as_nothing_much() -> None:
     tone = run_node("audio:tone", seconds=1.0, volume=0.0001)["audio"]
     heard = run_node("audio:transcribe", {"audio": tone})
     assert len(heard["text"].split()) <= 3
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="Debian espeak-ng not installed")
+def test_auto_falls_back_to_espeak_without_piper(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "piper", None)  # as if piper-tts were not installed
+    forget("speech:piper:joe")
+    try:
+        speech = run_node("audio:speech", text="Hello world.")["audio"]
+        espeak = run_node("audio:speech", text="Hello world.", engine="espeak-ng")["audio"]
+        assert speech == espeak
+    finally:
+        forget("speech:piper:joe")

@@ -40,6 +40,12 @@ def test_upscale_photo_model_is_4x_only(cat: Image) -> None:
         run_node("image:upscale", {"image": _small(cat)}, model="photo", scale=2)
 
 
+def test_upscale_photo_model_refuses_images_too_big_for_memory(cat: Image) -> None:
+    big = run_node("image:resize", {"image": cat}, width=400)["image"]
+    with pytest.raises(ValueError, match=r"at most 65,536 pixels.*400×267"):
+        run_node("image:upscale", {"image": big}, model="photo")
+
+
 def test_upscale_falls_back_to_lanczos_and_says_so(
     cat: Image, monkeypatch: pytest.MonkeyPatch
 ) -> None:

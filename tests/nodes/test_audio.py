@@ -56,3 +56,36 @@ def test_mix_checks_volumes_against_tracks() -> None:
     tone = run_node("audio:tone", seconds=0.1)["audio"]
     with pytest.raises(ValueError, match="2 values for 1 tracks"):
         run_node("audio:mix", {"tracks": [tone]}, volumes=[1.0, 0.5])
+
+
+def _encode(tone: Audio, codec: str, fmt: str) -> bytes:
+    """Re-encode a WAV tone with PyAV, to feed the nodes something other than WAV."""
+    import io
+
+    import av
+
+    samples, rate = tone.to_array()
+    buf = io.BytesIO()
+    with av.open(buf, "w", format=fmt) as container:
+        stream = container.add_stream(codec, rate=rate, layout="mono")
+        frame = av.AudioFrame.from_ndarray(
+            np.ascontiguousarray(samples.T.astype(np.float32)), format="fltp", layout="mono"
+        )
+        frame.sample_rate = rate
+        container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("codec", "fmt", "content_type"),
+    [("libmp3lame", "mp3", "audio/mpeg"), ("flac", "flac", "audio/flac")],
+)
+def test_mix_reads_compressed_audio(codec: str, fmt: str, content_type: str) -> None:
+    tone = run_node("audio:tone", frequency=330, seconds=0.6, sample_rate=44100)["audio"]
+    compressed = Audio(_encode(tone, codec, fmt), content_type=content_type)
+    out = run_node("audio:mix", {"tracks": [compressed]})["audio"]
+    duration, rate, _ = wav_facts(out)
+    assert rate == 44100
+    assert duration == pytest.approx(0.6, abs=0.06)  # MP3 adds a little padding
+    assert _peak_hz(out) == pytest.approx(330, abs=5)

@@ -4,7 +4,9 @@ Node functions call :func:`require` to import an optional package (a clear
 :class:`MissingDependencyError` names the pip extra when it is absent) and :func:`shared`
 to build a model the first time it is needed and reuse it afterwards. Loading is
 thread-safe: the engine runs sync nodes in worker threads, and two threads asking for the
-same model at once wait for one load rather than loading it twice.
+same model at once wait for one load rather than loading it twice. The AI node types
+also declare ``concurrency=1``: each library already uses both cores of a small machine,
+so the engine runs one call of a model at a time and schedules other work meanwhile.
 """
 
 from __future__ import annotations

@@ -63,7 +63,7 @@ def _espeak(text: str, speed: float) -> Audio:
         return Audio(out.read_bytes(), content_type="audio/wav")
 
 
-@builtin("audio:speech", label="Speak (TTS)", primary_param="text")
+@builtin("audio:speech", label="Speak (TTS)", primary_param="text", concurrency=1)
 def audio_speech(
     text_in: str | None = None,
     *,
@@ -110,6 +110,7 @@ def _whisper() -> Any:
 @builtin(
     "audio:transcribe",
     label="Transcribe (Whisper)",
+    concurrency=1,
     primary_param="language",
     port_descriptions={"words": "[{word, start, end, probability}] with times in seconds"},
 )

@@ -33,6 +33,10 @@ _ESRGAN_MODELS = {
 }
 
 
+#: realesrgan-x4plus needs 1.3-2.2 GB at 256×256 on the CPU (a Binder pod has about 2 GB).
+PHOTO_MAX_PIXELS = 256 * 256
+
+
 class UpscaleResult(TypedDict):
     image: Image
     method: str
@@ -47,6 +51,7 @@ def _esrgan(index: int) -> Any:
 @builtin(
     "image:upscale",
     label="Upscale (Real-ESRGAN)",
+    concurrency=1,
     primary_param="scale",
     version="1",
     port_descriptions={"method": "which method ran: the Real-ESRGAN model, or lanczos"},
@@ -69,6 +74,11 @@ def image_upscale(
         raise ValueError("model 'photo' upscales 4× only; use scale=4 or model='fast'")
     index, name = _ESRGAN_MODELS[(model, scale)]
     pil = image.to_pil()
+    if model == "photo" and pil.width * pil.height > PHOTO_MAX_PIXELS:
+        raise ValueError(
+            f"model 'photo' takes at most {PHOTO_MAX_PIXELS:,} pixels (it needs about 2 GB at "
+            f"256×256); this image is {pil.width}×{pil.height}: resize it first or use 'fast'"
+        )
     alpha = pil.getchannel("A") if "A" in pil.getbands() else None
     rgb = pil.convert("RGB")
     try:
@@ -98,7 +108,7 @@ def _style_engine() -> Any:
     return engine
 
 
-@builtin("image:style", label="Style transfer", primary_param="style")
+@builtin("image:style", label="Style transfer", primary_param="style", concurrency=1)
 def image_style(
     image: Image,
     style_image: Image | None = None,
@@ -175,6 +185,7 @@ def _height(line: dict[str, Any]) -> float:
 @builtin(
     "image:ocr",
     label="Read text (OCR)",
+    concurrency=1,
     primary_param="min_score",
     port_descriptions={"lines": "every detected box: [{text, score, box: [[x, y] × 4]}]"},
 )
@@ -241,4 +252,4 @@ def image_faces(image: Image, *, min_size: int = 40, neighbors: int = 5) -> Face
         line = max(2, rgb.width // 200)
         corners = (b["x"], b["y"], b["x"] + b["width"], b["y"] + b["height"])
         draw.rectangle(corners, outline=(255, 210, 0), width=line)
-    return {"image": Image.from_pil(rgb), "faces": boxes, "count": len(boxes)}
+    return {"image": Image.from_pil(rgb, compress_level=1), "faces": boxes, "count": len(boxes)}

@@ -29,7 +29,12 @@ def _llm() -> Any:
     return xlc.Server(params)
 
 
-@builtin("text:generate", label="Generate text (tiny local LLM)", primary_param="max_tokens")
+@builtin(
+    "text:generate",
+    label="Generate text (tiny local LLM)",
+    primary_param="max_tokens",
+    concurrency=1,
+)
 def text_generate(
     prompt: str, *, max_tokens: int = 48, temperature: float = 0.7, seed: int = 0
 ) -> str:

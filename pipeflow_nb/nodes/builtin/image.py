@@ -160,7 +160,8 @@ def image_composite(
         raise ValueError(f"opacity must be between 0 and 1, got {opacity}")
     if scale <= 0:
         raise ValueError(f"scale must be > 0, got {scale}")
-    canvas = _rgb(base).convert("RGBA")
+    below = _rgb(base)
+    canvas = below.convert("RGBA")
     top = _rgb(overlay).convert("RGBA")
     ow = max(1, round(canvas.width * scale))
     top = top.resize((ow, max(1, round(top.height * ow / top.width))), PILImage.Resampling.LANCZOS)
@@ -171,4 +172,4 @@ def image_composite(
     layer = PILImage.new("RGBA", canvas.size, (0, 0, 0, 0))
     layer.paste(top, (left, upper))
     out = PILImage.alpha_composite(canvas, layer)
-    return Image.from_pil(out if _rgb(base).mode == "RGBA" else out.convert("RGB"))
+    return Image.from_pil(out if below.mode == "RGBA" else out.convert("RGB"))

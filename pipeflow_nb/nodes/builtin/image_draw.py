@@ -68,7 +68,8 @@ def image_text(
         raise ValueError("no caption: connect a text input or set the text param")
     if not 0.0 <= background_opacity <= 1.0:
         raise ValueError(f"background_opacity must be between 0 and 1, got {background_opacity}")
-    canvas = image.to_pil().convert("RGBA")
+    source = image.to_pil()
+    canvas = source.convert("RGBA")
     w, h = canvas.size
     font = _font(size if size > 0 else max(10, h // 14))
     pad = margin if margin > 0 else max(4, int(font.size) // 2)
@@ -84,7 +85,7 @@ def image_text(
     ink = (*_color(color, "color")[:3], 255)
     draw.multiline_text(((w - tw) // 2 - left, y), wrapped, font=font, fill=ink, align="center")
     out = PILImage.alpha_composite(canvas, layer)
-    return Image.from_pil(out if image.to_pil().mode == "RGBA" else out.convert("RGB"))
+    return Image.from_pil(out if source.mode == "RGBA" else out.convert("RGB"))
 
 
 @builtin("image:grid", label="Contact sheet", primary_param="columns")

@@ -46,8 +46,13 @@ def hosted_node(
     register: bool,
     registry: NodeRegistry | None,
     timeout_s: float = 600.0,
+    concurrency: int | None = 4,
 ) -> NodeFunction:
-    """Build (and unless ``register=False``, register) a hosted-model node type."""
+    """Build (and unless ``register=False``, register) a hosted-model node type.
+
+    ``concurrency`` caps how many runs of it the engine starts at once (provider rate
+    limits); ``None`` for no cap.
+    """
     if output not in OUTPUT_TYPES:
         raise ValueError(f"output must be one of {', '.join(OUTPUT_TYPES)}, got {output!r}")
     default_timeout = timeout_s
@@ -85,6 +90,7 @@ def hosted_node(
         credits=credits,
         deterministic=False,
         version="1",
+        concurrency=concurrency,
         port_descriptions=_descriptions(output, prompt_field, image_field),
     )
     function = NodeFunction(definition)
@@ -128,4 +134,6 @@ def first_url(value: Any, kind: str) -> str | None:
     content_type = str(value.get("content_type", ""))
     if isinstance(url, str) and (not content_type or content_type.startswith(f"{kind}/")):
         return url
-    return next((u for u in (first_url(v, kind) for v in value.values()) if u), None)
+    # A file object of another kind is skipped whole, so its own url is not searched.
+    others = (v for k, v in value.items() if k != "url")
+    return next((u for u in (first_url(v, kind) for v in others) if u), None)

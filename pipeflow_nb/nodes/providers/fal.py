@@ -105,6 +105,7 @@ def fal_node(
     prompt_field: str | None = "prompt",
     image_field: str | None = "image_url",
     timeout_s: float = 600.0,
+    concurrency: int | None = 4,
     register: bool = True,
     registry: NodeRegistry | None = None,
 ) -> NodeFunction:
@@ -114,7 +115,8 @@ def fal_node(
     ``output`` says what the node returns besides the raw ``result`` JSON: ``image``,
     ``video`` or ``audio`` (the first such URL in the result, downloaded), ``text`` or
     ``json``. ``prompt_field`` / ``image_field`` name the payload keys the ``prompt`` and
-    ``image`` inputs fill (``None`` to drop that input). ``credits`` is what one run costs.
+    ``image`` inputs fill (``None`` to drop that input). ``credits`` is what one run costs;
+    ``concurrency`` caps simultaneous runs (provider rate limits).
     """
     endpoint = endpoint.strip("/")
     if not endpoint or " " in endpoint:
@@ -135,6 +137,7 @@ def fal_node(
         register=register,
         registry=registry,
         timeout_s=timeout_s,
+        concurrency=concurrency,
     )
 
 

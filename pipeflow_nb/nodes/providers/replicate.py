@@ -119,6 +119,7 @@ def replicate_node(
     prompt_field: str | None = "prompt",
     image_field: str | None = "image",
     timeout_s: float = 600.0,
+    concurrency: int | None = 4,
     register: bool = True,
     registry: NodeRegistry | None = None,
 ) -> NodeFunction:
@@ -144,6 +145,7 @@ def replicate_node(
         register=register,
         registry=registry,
         timeout_s=timeout_s,
+        concurrency=concurrency,
     )
 
 

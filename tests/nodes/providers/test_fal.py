@@ -115,3 +115,26 @@ def test_endpoint_names_are_checked() -> None:
 async def test_nothing_to_send_is_an_error() -> None:
     with pytest.raises(ValueError, match="nothing to send"):
         await arun_node(fal_node(ENDPOINT))
+
+
+def test_a_fal_node_runs_inside_a_pipeline(fal: FakeProvider, png: bytes) -> None:
+    from pipeflow_nb.pipeline import Pipeline
+
+    fal.sequence("GET", "/fal-ai/flux/requests/req-1/status", [(200, {}, {"status": "COMPLETED"})])
+    fal.sequence(
+        "GET",
+        "/fal-ai/flux/requests/req-1",
+        [(200, {}, {"images": [{"url": f"{fal.url}/cdn/o.png"}]})],
+    )
+    fal.sequence("GET", "/cdn/o.png", [(200, {"content-type": "image/png"}, png)])
+    flux = fal_node(ENDPOINT, output="image", credits=3)
+    p = Pipeline("hosted")
+    brief = p.add("input:text", text="a lighthouse at dusk")
+    image = p.add(flux, prompt=brief, arguments={"num_images": 1})
+    small = p.add("image:resize", image=image.out("image"), width=6)
+    execution = p.run()
+    assert execution.outputs[small.id]["image"].width == 6
+    assert fal.calls("POST", f"/{ENDPOINT}")[0].json() == {
+        "prompt": "a lighthouse at dusk",
+        "num_images": 1,
+    }
