@@ -1,13 +1,16 @@
 """One execution of a compiled workflow: the ready set, limits, threads and events.
 
 Nodes start as soon as their parents finish. Sync node functions run on worker threads
-(never on the event loop); a worker that finishes a node goes straight on with the next
-ready sync node, so a chain of sync nodes costs one thread hand-off, while independent
-ready nodes get workers of their own (up to the concurrency limit) and run in parallel.
-Async node functions, and sync ones with a timeout, run as tasks on the loop.
+(never on the event loop). A worker that finishes a node goes straight on with the next
+ready sync node, so a run's sync nodes share one thread hand-off however many there are.
+When ready nodes wait while every worker is held up by a node running longer than
+``SPREAD_DELAY_S``, a loop tick gives them another worker (up to the concurrency limit),
+so independent slow or blocking branches still run in parallel. Async node functions,
+and sync ones with a timeout or sent elsewhere, run as tasks on the loop.
 
-All scheduling state is guarded by one lock; events are queued from any thread and
-delivered on the loop thread by :class:`EventHub`.
+All scheduling state is guarded by one lock. Workers queue their events without waking
+the loop; the tick (every ``TICK_S`` while workers run) and each worker's exit deliver
+them, in order, on the loop thread through :class:`EventHub`.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from pipeflow_nb.conversions import convert
+from pipeflow_nb.engine._fast import build
 from pipeflow_nb.engine.cache import Fingerprint, RerunReason, cache_key
 from pipeflow_nb.engine.events import EventHub, Observer
 from pipeflow_nb.engine.outputs import to_node_output
@@ -60,6 +64,12 @@ __all__ = ["RunOptions", "Scheduler"]
 
 _log = logging.getLogger(__name__)
 _PENDING, _RUNNING = NodeStatus.PENDING, NodeStatus.RUNNING
+_NODE_STARTED, _NODE_COMPLETED, _NODE_CACHED = NodeStarted, NodeCompleted, NodeCached
+
+TICK_S = 0.002
+"""How often the loop delivers workers' events and looks for held-up workers."""
+SPREAD_DELAY_S = 0.001
+"""A worker busy this long on one node is held up: waiting ready nodes get another."""
 
 
 @dataclass(frozen=True)
@@ -144,10 +154,13 @@ class Scheduler:
         self._loop_ready: deque[_NodeState] = deque()
         self._limits = engine.type_limits_for(steps[n].definition for n in order)
         self._type_running: Counter[str] = Counter()
+        self._max = engine.max_concurrency
         self._running = 0
         self._workers = 0
         self._sync_busy = 0
         self._finished = 0
+        self._sync_running: set[_NodeState] = set()
+        self._ticking = False
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._done: asyncio.Future[None] = loop.create_future()
         self.failed_node_id: str | None = None
@@ -167,8 +180,10 @@ class Scheduler:
         self._t0 = time.perf_counter()
         o = self.options
         self.hub.emit(
-            ExecutionStarted.model_construct(
+            build(
+                ExecutionStarted,
                 execution_id=o.execution_id,
+                at=self.start_time,
                 workflow_id=o.workflow_id,
                 node_ids=list(self.order),
                 batch_id=o.batch_id,
@@ -179,7 +194,7 @@ class Scheduler:
             for st in self.states.values():
                 if st.remaining == 0:
                     self._release_locked(st)
-        self._pump()
+        self._on_loop_changes()
         try:
             await asyncio.shield(self._done)
         except asyncio.CancelledError:
@@ -191,8 +206,10 @@ class Scheduler:
     def _finish(self) -> Execution:
         execution = self.snapshot(final=True)
         self.hub.emit_now(
-            ExecutionFinished.model_construct(
+            build(
+                ExecutionFinished,
                 execution_id=execution.id,
+                at=execution.end_time,
                 status=execution.status,
                 error=execution.error,
                 failed_node_id=execution.failed_node_id,
@@ -209,13 +226,12 @@ class Scheduler:
                 return
             self.cancelled = True
             self._stop_locked("execution cancelled", cancel=True)
-        self._pump()
 
     # --- the ready set ---------------------------------------------------------------------
     def _release_locked(self, st: _NodeState) -> None:
         definition = st.step.definition
         if (
-            definition.is_async
+            st.step.is_async
             or self._timeout_of(st) is not None
             or self.engine.offload_for(definition) is not None
         ):
@@ -230,16 +246,23 @@ class Scheduler:
         return limit is None or self._type_running[st.step.node_type] < limit
 
     def _take_locked(self, ready: deque[_NodeState]) -> _NodeState | None:
-        if self._stopped or not ready or self._running >= self.engine.max_concurrency:
+        if self._stopped or not ready or self._running >= self._max:
             return None
-        for i, st in enumerate(ready):
-            if self._fits_locked(st):
-                del ready[i]
-                st.status = _RUNNING
-                self._running += 1
-                self._type_running[st.step.node_type] += 1
-                return st
-        return None
+        if not self._limits:
+            st = ready.popleft()
+        else:
+            for i, candidate in enumerate(ready):
+                if self._fits_locked(candidate):
+                    del ready[i]
+                    st = candidate
+                    self._type_running[st.step.node_type] += 1
+                    break
+            else:
+                return None
+        st.status = _RUNNING
+        st.t0 = time.perf_counter()
+        self._running += 1
+        return st
 
     def _startable_locked(self, ready: deque[_NodeState]) -> int:
         if not self._limits:
@@ -257,27 +280,38 @@ class Scheduler:
                 count += 1
         return count
 
-    def _pump(self) -> None:
-        """Give ready nodes workers or loop tasks, within the limits (any thread)."""
+    def _on_loop_changes(self) -> None:
+        """After state changed on the loop thread: start loop nodes and workers as needed."""
+        self._start_loop_nodes()
+        self._spread()
+
+    def _spread(self) -> None:
+        """Give waiting sync nodes a worker when none is free to take them (loop thread)."""
         with self._lock:
             if self._stopped:
-                spawn, loop_work = 0, False
-            else:
-                free = self._workers - self._sync_busy
-                want = self._startable_locked(self._sync_ready) - free
-                room = self.engine.max_concurrency - self._running - free
-                spawn = max(0, min(want, room))
-                self._workers += spawn
-                loop_work = bool(self._loop_ready) and self._running < self.engine.max_concurrency
-        pool = self.engine.thread_pool() if spawn else None
-        for _ in range(spawn):
-            assert pool is not None
-            pool.submit(self._work)
-        if loop_work:
-            if threading.get_ident() == self.loop_thread:
-                self._start_loop_nodes()
-            else:
-                self.loop.call_soon_threadsafe(self._start_loop_nodes)
+                return
+            startable = self._startable_locked(self._sync_ready)
+            spawn = 0
+            if startable:
+                now = time.perf_counter()
+                held = sum(1 for st in self._sync_running if now - st.t0 >= SPREAD_DELAY_S)
+                free = self._workers - held
+                room = self.engine.max_concurrency - self._running
+                if free <= 0 and room > 0:
+                    spawn = 1
+            self._workers += spawn
+            tick = (self._workers > 0 or bool(self._sync_ready)) and not self._ticking
+            self._ticking = self._ticking or tick
+        if spawn:
+            self.engine.thread_pool().submit(self._work)
+        if tick:
+            self.loop.call_later(TICK_S, self._tick)
+
+    def _tick(self) -> None:
+        self._ticking = False
+        self.hub.flush()
+        if not self._done.done():
+            self._spread()
 
     def _work(self) -> None:
         """A worker thread: run ready sync nodes one after another until none is left."""
@@ -286,13 +320,15 @@ class Scheduler:
                 st = self._take_locked(self._sync_ready)
                 if st is None:
                     self._workers -= 1
-                    return
+                    break
                 self._sync_busy += 1
+                self._sync_running.add(st)
             try:
                 self._run_sync(st)
             except BaseException:  # never lose a worker's bookkeeping
                 _log.exception("engine worker failed on node %s", st.step.id)
                 self._settle(st, None, sys_error=True)
+        self.hub.wake()
 
     def _start_loop_nodes(self) -> None:
         started = []
@@ -326,8 +362,10 @@ class Scheduler:
         )
 
     def _progress(self, st: _NodeState, value: float, maximum: float, message: str | None) -> None:
-        event = NodeProgress.model_construct(
+        event = build(
+            NodeProgress,
             execution_id=self.options.execution_id,
+            at=utcnow(),
             node_id=st.step.id,
             value=value,
             max=maximum,
@@ -405,7 +443,6 @@ class Scheduler:
 
     def _run_sync(self, st: _NodeState) -> None:
         st.start = utcnow()
-        st.t0 = time.perf_counter()
         try:
             inputs = self._inputs(st.step)
             fp, hit, waiting = self._lookup(st, inputs)
@@ -416,8 +453,11 @@ class Scheduler:
                 self._settle(st, hit, cached=True)
                 return
             self.hub.emit(
-                NodeStarted.model_construct(
-                    execution_id=self.options.execution_id, node_id=st.step.id
+                build(
+                    _NODE_STARTED,
+                    execution_id=self.options.execution_id,
+                    at=st.start,
+                    node_id=st.step.id,
                 )
             )
             definition = st.step.definition
@@ -428,7 +468,6 @@ class Scheduler:
 
     async def _run_on_loop(self, st: _NodeState) -> None:
         st.start = utcnow()
-        st.t0 = time.perf_counter()
         timeout = self._timeout_of(st)
         try:
             inputs = self._inputs(st.step)
@@ -440,8 +479,11 @@ class Scheduler:
                 self._settle(st, hit, cached=True)
                 return
             self.hub.emit(
-                NodeStarted.model_construct(
-                    execution_id=self.options.execution_id, node_id=st.step.id
+                build(
+                    _NODE_STARTED,
+                    execution_id=self.options.execution_id,
+                    at=st.start,
+                    node_id=st.step.id,
                 )
             )
             definition = st.step.definition
@@ -450,7 +492,7 @@ class Scheduler:
             if offload is not None:
                 call = partial(offload, definition.func, kwargs)
                 pending = self.loop.run_in_executor(self.engine.thread_pool(), call)
-            elif definition.is_async:
+            elif st.step.is_async:
                 pending = definition.func(**kwargs)
             else:
                 call = partial(definition.func, **kwargs)
@@ -508,11 +550,14 @@ class Scheduler:
             st.claimed = None
         eid = self.options.execution_id
         credits = step.definition.spec.credits if outputs is not None and not cached else 0
+        on_loop = threading.get_ident() == self.loop_thread
         with self._lock:
             self._running -= 1
-            self._type_running[step.node_type] -= 1
-            if threading.get_ident() != self.loop_thread:
+            if self._limits:
+                self._type_running[step.node_type] -= 1
+            if not on_loop:
                 self._sync_busy -= 1
+                self._sync_running.discard(st)
             if st.status is not _RUNNING:
                 pass  # cancelled or stopped while it ran: its result is dropped
             elif outputs is not None:
@@ -520,12 +565,19 @@ class Scheduler:
                 st.outputs, st.wire, st.cached, st.credits = outputs, wire, cached, credits
                 if cached:
                     st.reason = None
-                    event = NodeCached.model_construct(
-                        execution_id=eid, node_id=step.id, outputs=outputs, output=wire
+                    event = build(
+                        _NODE_CACHED,
+                        execution_id=eid,
+                        at=end,
+                        node_id=step.id,
+                        outputs=outputs,
+                        output=wire,
                     )
                 else:
-                    event = NodeCompleted.model_construct(
+                    event = build(
+                        _NODE_COMPLETED,
                         execution_id=eid,
+                        at=end,
                         node_id=step.id,
                         outputs=outputs,
                         output=wire,
@@ -547,8 +599,13 @@ class Scheduler:
                 st.status = NodeStatus.FAILED
                 st.error = _message(exc) if exc is not None else "internal engine error"
                 st.trace = "".join(traceback.format_exception(exc)) if exc is not None else None
-                event = NodeFailed.model_construct(
-                    execution_id=eid, node_id=step.id, error=st.error, traceback=st.trace
+                event = build(
+                    NodeFailed,
+                    execution_id=eid,
+                    at=end,
+                    node_id=step.id,
+                    error=st.error,
+                    traceback=st.trace,
                 )
                 if self.failed_node_id is None:
                     self.failed_node_id, self.error = step.id, st.error
@@ -557,7 +614,11 @@ class Scheduler:
                 if self.options.fail_fast:
                     self._stop_locked(f"stopped after node {step.id!r} failed", cancel=False)
             self._maybe_done_locked()
-        self._pump()
+            loop_work = bool(self._loop_ready)
+        if on_loop:
+            self._on_loop_changes()
+        elif loop_work:
+            self.loop.call_soon_threadsafe(self._on_loop_changes)
 
     def _store(
         self,
@@ -593,8 +654,12 @@ class Scheduler:
             self._finished += 1
             self._unready_locked(st)
             self.hub.emit(
-                NodeSkipped.model_construct(
-                    execution_id=self.options.execution_id, node_id=st.step.id, reason=reason
+                build(
+                    NodeSkipped,
+                    execution_id=self.options.execution_id,
+                    at=utcnow(),
+                    node_id=st.step.id,
+                    reason=reason,
                 )
             )
             queue.extend(st.step.children)
@@ -619,8 +684,10 @@ class Scheduler:
                     st.end = utcnow()
                     st.duration_ms = round((time.perf_counter() - st.t0) * 1000)
                 self.hub.emit(
-                    NodeSkipped.model_construct(
+                    build(
+                        NodeSkipped,
                         execution_id=self.options.execution_id,
+                        at=utcnow(),
                         node_id=st.step.id,
                         reason=reason,
                         cancelled=st.status is NodeStatus.CANCELLED,
@@ -644,6 +711,7 @@ class Scheduler:
             self._call_on_loop(self._set_done)
 
     def _set_done(self) -> None:
+        self.hub.flush()
         if not self._done.done():
             self._done.set_result(None)
 
@@ -675,7 +743,8 @@ class Scheduler:
             if run.output is not None:
                 final_output = run.output.to_wire()
                 break
-        return Execution.model_construct(
+        return build(
+            Execution,
             id=o.execution_id,
             workflow_id=o.workflow_id,
             batch_id=o.batch_id,
@@ -689,7 +758,7 @@ class Scheduler:
             node_runs=runs,
             run_index_in_batch=o.run_index_in_batch,
             input_index=o.input_index,
-            progress=Progress.model_construct(completed=finished, total=len(self.order)),
+            progress=build(Progress, completed=finished, total=len(self.order)),
             final_output=final_output if final else None,
             outputs=outputs,
         )
@@ -697,7 +766,8 @@ class Scheduler:
     @staticmethod
     def _node_run(st: _NodeState) -> NodeRun:
         step = st.step
-        return NodeRun.model_construct(
+        return build(
+            NodeRun,
             node_id=step.id,
             label=step.label,
             node_type=step.node_type,

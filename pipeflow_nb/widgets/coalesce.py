@@ -18,10 +18,18 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-__all__ = ["Coalescer", "Scheduler", "default_scheduler"]
+__all__ = ["Coalescer", "Scheduler", "default_scheduler", "timer_scheduler"]
 
 Scheduler = Callable[[float, Callable[[], None]], Any]
 """``schedule(delay_s, callback)``: run ``callback`` once after about ``delay_s`` seconds."""
+
+
+def timer_scheduler(delay_s: float, callback: Callable[[], None]) -> Any:
+    """Schedule on a daemon timer thread (runs even while the kernel's loop is busy)."""
+    timer = threading.Timer(delay_s, callback)
+    timer.daemon = True
+    timer.start()
+    return timer
 
 
 def default_scheduler(delay_s: float, callback: Callable[[], None]) -> Any:
@@ -29,10 +37,7 @@ def default_scheduler(delay_s: float, callback: Callable[[], None]) -> Any:
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
-        timer = threading.Timer(delay_s, callback)
-        timer.daemon = True
-        timer.start()
-        return timer
+        return timer_scheduler(delay_s, callback)
     return loop.call_later(delay_s, callback)
 
 
@@ -98,6 +103,9 @@ class Coalescer:
         with self._lock:
             keys, self._dirty = self._dirty, set()
             self._last = self._clock()
+            # A scheduled trailing flush may never come (its loop ended with the run);
+            # after any flush the next change must be free to schedule its own.
+            self._pending = False
         if keys:
             self.flushes += 1
             self._flush_cb(keys)

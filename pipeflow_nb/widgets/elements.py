@@ -62,14 +62,14 @@ _DEFAULT_CATEGORY = ("round-rectangle", "#546e7a")
 LAYOUT: dict[str, Any] = {
     "name": "dagre",
     "rankDir": "LR",
-    "nodeSep": 24,
-    "rankSep": 90,
+    "nodeSep": 20,
+    "rankSep": 105,
     "edgeSep": 10,
     "padding": 16,
     "animate": False,
 }
 
-_LABEL_WIDTH = 26  # characters per label line before the error excerpt is cut
+_LABEL_WIDTH = 22  # characters per label line before the error excerpt is cut
 
 
 def _category_class(category: str) -> str:
@@ -78,7 +78,13 @@ def _category_class(category: str) -> str:
 
 def _short(text: str, limit: int) -> str:
     line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+def _message_only(error: str) -> str:
+    """``"RuntimeError: no way"`` → ``"no way"`` (the label is short; the class is in the panel)."""
+    head, sep, rest = error.partition(": ")
+    return rest if sep and head.isidentifier() and head[:1].isupper() else error
 
 
 def tooltip_text(node_id: str, label: str, node_type: str, view: NodeView) -> str:
@@ -101,7 +107,7 @@ def node_data(node: WireNode, view: NodeView, spec: NodeTypeSpec | None = None) 
     if view.status == "running" and view.progress is not None:
         display += f"\n{view.progress:.0f}%"
     elif view.status == "failed" and view.error:
-        display += "\n⚠ " + _short(view.error, _LABEL_WIDTH)
+        display += "\n⚠ " + _short(_message_only(view.error), _LABEL_WIDTH)
     elif view.status in ("completed", "cached") and view.duration_ms is not None:
         display += "\n✓ cached" if view.status == "cached" else f"\n✓ {view.duration_ms} ms"
     return {
@@ -206,13 +212,13 @@ def stylesheet() -> list[dict[str, Any]]:
             "style": {
                 "label": "data(display)",
                 "shape": _DEFAULT_CATEGORY[0],
-                "width": 150,
-                "height": 58,
+                "width": 136,
+                "height": 60,
                 "text-valign": "center",
                 "text-halign": "center",
                 "text-wrap": "wrap",
-                "text-max-width": "140px",
-                "font-size": 11,
+                "text-max-width": "128px",
+                "font-size": 12,
                 "font-family": "Helvetica, Arial, sans-serif",
                 "line-height": 1.2,
                 "border-width": 3,

@@ -30,7 +30,7 @@ from pipeflow_nb.models.events import ExecutionEvent, ExecutionFinished
 from pipeflow_nb.models.execution import Execution
 from pipeflow_nb.models.nodespec import NodeTypeSpec
 from pipeflow_nb.models.workflow import NodeData, WireNode, Workflow
-from pipeflow_nb.widgets.coalesce import Coalescer, Scheduler, default_scheduler
+from pipeflow_nb.widgets.coalesce import Coalescer, Scheduler, default_scheduler, timer_scheduler
 from pipeflow_nb.widgets.elements import (
     LAYOUT,
     edge_element,
@@ -50,6 +50,8 @@ SpecLookup = Callable[[str], NodeTypeSpec | None]
 
 _STRUCTURE = "*structure*"
 _SERIALS = itertools.count(1)
+FIT_DELAYS_S = (0.5, 1.5, 3.0)
+"""When a displayed live graph lays itself out again (seconds after display)."""
 
 
 class _Registry(Protocol):
@@ -127,12 +129,17 @@ class PipelineGraph(w.VBox):  # type: ignore[misc]
         self.workflow = workflow or Workflow()
         self._spec_lookup: SpecLookup = specs if callable(specs) else (specs or {}).get
         self.state = RunState(self.workflow.node_ids)
+        # Fits run on a timer thread by default: the next cell (often ``p.run()``) may
+        # keep the kernel's loop busy for the whole run.
+        self._fit_schedule: Scheduler = schedule or timer_scheduler
         if live and schedule is None:
             schedule = default_scheduler
         self.coalescer = Coalescer(
             self._flush, interval_s=interval_s, clock=clock, schedule=schedule
         )
         self.updates = 0
+        self.fits = 0
+        """How many times the graph was laid out again after display."""
         """How many node repaints were sent (one ``data`` reassignment each)."""
         self._follow = True
         self._nodes: dict[str, ipycytoscape.Node] = {}
@@ -143,7 +150,9 @@ class PipelineGraph(w.VBox):  # type: ignore[misc]
         """Creation order among graphs (newer graphs have larger serials)."""
 
         self.cytoscape = ipycytoscape.CytoscapeWidget(
-            layout=w.Layout(flex="1 1 auto", min_width="420px", height="420px")
+            # A width that does not depend on the inspector: the view may fit the graph
+            # before its siblings are attached, and cytoscape does not re-fit on resize.
+            layout=w.Layout(width="calc(100% - 345px)", min_width="360px", height="420px")
         )
         self.cytoscape.add_class("pf-graph-canvas")
         self.cytoscape.set_style(stylesheet())
@@ -188,6 +197,19 @@ class PipelineGraph(w.VBox):  # type: ignore[misc]
     def __call__(self, event: ExecutionEvent) -> None:
         """Observer form of :meth:`apply`, for ``engine.execute(..., observers=[graph])``."""
         self.apply(event)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        # The front end creates node views asynchronously and lays out whatever exists at
+        # that moment, so the first fit may see part of the graph. Lay out again once the
+        # views are surely there.
+        for delay in FIT_DELAYS_S:
+            self._fit_schedule(delay, self.fit)
+        return super()._repr_mimebundle_(**kwargs)
+
+    def fit(self) -> None:
+        """Lay the graph out again and fit it to the view."""
+        self.cytoscape.relayout()
+        self.fits += 1
 
     def apply(self, event: ExecutionEvent) -> None:
         """Fold an event in; the repaint is coalesced (immediate for a run's last event)."""

@@ -17,6 +17,16 @@ from pipeflow_nb.widgets.elements import STATUS_COLORS
 __all__ = ["batch_node_ids", "batch_table_html", "combination_text", "execution_summary_html"]
 
 _CELL = "padding:2px 6px;border-bottom:1px solid #eceff1;text-align:left"
+# Grid cells are narrow: one short word per node status.
+_SHORT = {
+    "PENDING": "wait",
+    "RUNNING": "run",
+    "COMPLETED": "done",
+    "CACHED": "cached",
+    "FAILED": "failed",
+    "SKIPPED": "skip",
+    "CANCELLED": "stop",
+}
 
 
 def _badge(status: str, text: str | None = None, *, title: str | None = None) -> str:
@@ -122,7 +132,8 @@ def batch_table_html(batch: Batch, node_ids: Sequence[str] | None = None) -> str
             else:
                 cells.append(
                     f'<td style="{_CELL}">'
-                    f"{_badge(nr.status.value, nr.status.value.lower()[:4], title=nr.error)}</td>"
+                    f"{_badge(nr.status.value, _SHORT.get(nr.status.value, '?'), title=nr.error)}"
+                    "</td>"
                 )
         rows.append(
             f'<tr class="pf-batch-row" data-status="{run.status.value.lower()}">'

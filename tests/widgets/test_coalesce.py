@@ -81,3 +81,23 @@ def test_burst_of_thousand_runs_costs_one_flush_per_window() -> None:
     sched.run_all()
     assert c.flushes <= 12
     assert set().union(*batches) == {"a", "b", "c"}
+
+
+def test_a_lost_trailing_flush_does_not_block_later_ones() -> None:
+    # The loop that held the trailing flush ended with its run; the urgent last flush
+    # must leave the coalescer free to schedule again.
+    clock, sched = FakeClock(), FakeScheduler()
+    batches: list[set[str]] = []
+    c = Coalescer(batches.append, interval_s=0.1, clock=clock, schedule=sched)
+    c.mark({"a"})
+    clock.now = 0.01
+    c.mark({"b"})
+    assert len(sched.calls) == 1
+    sched.calls.clear()  # that loop is gone
+    c.mark({"*run*"}, urgent=True)
+    clock.now = 0.02
+    c.mark({"c"})  # within the window: needs a new trailing flush
+    assert len(sched.calls) == 1
+    clock.now = 0.12
+    sched.run_all()
+    assert batches[-1] == {"c"}

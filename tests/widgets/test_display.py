@@ -146,3 +146,23 @@ def test_rerun_overrides_split_node_and_param() -> None:
     }
     with pytest.raises(ValueError, match="'oops'"):
         rerun_overrides({"oops": 1})
+
+
+def test_show_outside_a_kernel_prints_the_static_table(
+    registry: NodeRegistry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert demo_pipeline(registry).show() is None
+    assert "IPython.core.display.HTML" in capsys.readouterr().out
+
+
+def test_controller_and_pure_widget_modules_import_no_widget_stack() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, pipeflow_nb, pipeflow_nb.display, pipeflow_nb.widgets.summary, "
+        "pipeflow_nb.widgets.elements, pipeflow_nb.widgets.state\n"
+        "print([m for m in ('ipywidgets', 'ipycytoscape') if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

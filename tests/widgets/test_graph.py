@@ -131,7 +131,7 @@ def test_failed_node_shows_its_error_in_label_tooltip_hover_and_click(
     graph.apply(NodeFailed(execution_id=E, node_id="shout", error="RuntimeError: no <way>"))
     graph.flush()
     data = graph.node_widgets["shout"].data
-    assert "⚠ RuntimeError" in data["display"]
+    assert data["display"].endswith("⚠ no <way>")
     assert graph.cytoscape.tooltip_source == "tooltip"
     assert "error: RuntimeError: no &lt;way&gt;" in data["tooltip"]
     graph._on_node_hover({"data": {"id": "shout"}})
@@ -238,3 +238,18 @@ def test_hundred_nodes_and_five_hundred_edges(registry: NodeRegistry) -> None:
     graph.apply(NodeStarted(execution_id=E, node_id="n50"))
     graph.flush()
     assert changes == ["n50"]
+
+
+def test_displayed_live_graph_fits_again_once_its_views_exist(registry: NodeRegistry) -> None:
+    from pipeflow_nb.widgets.graph import FIT_DELAYS_S
+
+    scheduled: list[tuple[float, Any]] = []
+    graph = PipelineGraph(
+        demo_pipeline(registry), live=True, schedule=lambda d, cb: scheduled.append((d, cb))
+    )
+    bundle = graph._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert [d for d, _ in scheduled] == list(FIT_DELAYS_S)
+    for _d, callback in scheduled:
+        callback()
+    assert graph.fits == len(FIT_DELAYS_S)
