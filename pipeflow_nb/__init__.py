@@ -57,6 +57,8 @@ _LAZY: dict[str, str] = {
     "AsyncClient": "pipeflow_nb.client:AsyncClient",
     "Client": "pipeflow_nb.client:Client",
     "PollPolicy": "pipeflow_nb.client:PollPolicy",
+    "RunHistory": "pipeflow_nb.history:RunHistory",
+    "builder": "pipeflow_nb.building:builder",
     "execute": "pipeflow_nb.helpers:execute",
     "executions": "pipeflow_nb.helpers:executions",
     "poll": "pipeflow_nb.helpers:poll",
@@ -100,12 +102,14 @@ __all__ = [
     "Port",
     "PortType",
     "RateLimitError",
+    "RunHistory",
     "Text",
     "UnknownNodeTypeError",
     "Video",
     "Violation",
     "Workflow",
     "__version__",
+    "builder",
     "default_registry",
     "execute",
     "executions",
@@ -115,6 +119,13 @@ __all__ = [
     "trigger_webhook",
     "wait",
 ]
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext pipeflow_nb``: the ``%%node`` cell magic (see :mod:`pipeflow_nb.magics`)."""
+    from pipeflow_nb.magics import load_ipython_extension as load
+
+    load(ipython)
 
 
 def __getattr__(name: str) -> Any:
@@ -132,8 +143,10 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - names the lazy attributes for type checkers
+    from pipeflow_nb.building import builder
     from pipeflow_nb.client import AsyncClient, Client, PollPolicy
     from pipeflow_nb.helpers import execute, executions, poll, publish, trigger_webhook, wait
+    from pipeflow_nb.history import RunHistory
 
 
 def load_ipython_extension(ipython: Any) -> None:

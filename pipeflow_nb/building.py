@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
-from pipeflow_nb.cellnodes import check_publishable
+from pipeflow_nb.cellnodes import check_publishable, run_pipeline
 from pipeflow_nb.models.execution import Execution
 from pipeflow_nb.models.nodespec import NodeTypeSpec
 from pipeflow_nb.models.workflow import Workflow
@@ -65,9 +65,7 @@ def builder(
     def run(target: str | None) -> Execution:
         assert widget is not None
         workflow = pipeline.to_workflow()
-        execution: Execution = pipeline.run(
-            target=target, raise_on_failure=False, observers=[GraphFeed(widget.graph)]
-        )
+        execution = run_pipeline(pipeline, target, observers=[GraphFeed(widget.graph)])
         widget.graph.load_execution(execution)
         widget.graph.flush()
         if history is not None:

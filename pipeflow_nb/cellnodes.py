@@ -17,9 +17,11 @@ process: :func:`local_only_node_types` names them before a publish to a service.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
+import threading
+from collections.abc import Callable, Coroutine, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +46,7 @@ __all__ = [
     "cell_node_type",
     "check_publishable",
     "local_only_node_types",
+    "run_pipeline",
 ]
 
 CELL_CATEGORY = "cell"
@@ -84,8 +87,41 @@ class CellNode:
         return hashlib.sha256(self.source.encode()).hexdigest()[:12]
 
 
+def run_pipeline(pipeline: Pipeline, target: str | None = None, **options: Any) -> Execution:
+    """``pipeline.run_async`` to completion, never failing on a failed run.
+
+    Where an event loop already runs in this thread (a Jupyter kernel), the run gets its
+    own loop in a worker thread while this one waits: re-entering the kernel's loop would
+    let it handle front-end messages (widget syncs) in the middle of the cell, which
+    breaks the kernel's own tasks.
+    """
+
+    def start() -> Coroutine[Any, Any, Execution]:
+        return pipeline.run_async(target=target, raise_on_failure=False, **options)
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(start())
+    result: list[Execution] = []
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            result.append(asyncio.run(start()))
+        except BaseException as exc:  # handed back to the waiting thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=work, name=f"pipeflow-run-{pipeline.name}")
+    worker.start()
+    worker.join()
+    if failure:
+        raise failure[0]
+    return result[0]
+
+
 def _default_runner(pipeline: Pipeline, target: str | None) -> Execution:
-    return pipeline.run(target=target, raise_on_failure=False)
+    return run_pipeline(pipeline, target)
 
 
 class CellNodes:

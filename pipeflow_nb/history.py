@@ -64,18 +64,26 @@ class RunHistory:
         self._feed()
         return entry
 
-    def extend(self, executions: Iterable[Execution]) -> None:
-        """Add runs from elsewhere (a service's history), newest first as given."""
+    def extend(self, executions: Iterable[Execution], workflow: Workflow | None = None) -> None:
+        """Add runs from elsewhere (a service's history), newest first as given.
+
+        ``workflow`` (e.g. ``client.get_workflow(wf)``) draws them on their graph.
+        """
         for execution in reversed(list(executions)):
-            self.record(execution)
+            self.record(execution, workflow)
 
     def run(self, **options: Any) -> Execution:
-        """Run the pipeline (``Pipeline.run`` options; failures are kept, not raised)."""
+        """Run the pipeline (``Pipeline.run`` options; failures are kept, not raised).
+
+        The record keeps the overrides given, so comparisons show what changed.
+        """
         if self.pipeline is None:
             raise ValueError("this history has no pipeline to run; record executions instead")
-        options.setdefault("raise_on_failure", False)
+        from pipeflow_nb.cellnodes import run_pipeline
+
+        options.pop("raise_on_failure", None)
         workflow = self.pipeline.to_workflow()
-        execution: Execution = self.pipeline.run(**options)
+        execution = run_pipeline(self.pipeline, options.pop("target", None), **options)
         self.record(execution, workflow, options.get("overrides"))
         return execution
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import shlex
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from html import escape
 from typing import Any
 
@@ -44,7 +44,7 @@ from pipeflow_nb.errors import ExecutionFailed
 from pipeflow_nb.models.execution import Execution
 from pipeflow_nb.pipeline import Pipeline
 
-__all__ = ["DEFAULT_PIPELINE", "PipeflowMagics", "load_ipython_extension"]
+__all__ = ["DEFAULT_PIPELINE", "PipeflowMagics", "load_ipython_extension", "mark_stale"]
 
 # IPython.display is untyped; reached through Any so strict typing stays on elsewhere.
 _IPD: Any = importlib.import_module("IPython.display")
@@ -98,14 +98,18 @@ class PipeflowMagics(Magics):
         bound = ns.get(pipeline_name)
         current = self.controllers.get(pipeline_name)
         if isinstance(bound, Pipeline) and (current is None or current.pipeline is not bound):
-            current = CellNodes(bound, ns)
-            self.controllers[pipeline_name] = current
+            current = self._new_controller(bound)
         if current is None:
-            current = CellNodes(Pipeline(pipeline_name), ns)
-            self.controllers[pipeline_name] = current
+            current = self._new_controller(Pipeline(pipeline_name))
             if pipeline_name.isidentifier() and pipeline_name not in ns:
                 ns[pipeline_name] = current.pipeline
+        self.controllers[pipeline_name] = current
         return current
+
+    def _new_controller(self, pipeline: Pipeline) -> CellNodes:
+        cells = CellNodes(pipeline, self._namespace)
+        cells.on_stale(lambda marks: mark_stale(pipeline, marks))
+        return cells
 
     @cell_magic
     def node(self, line: str, cell: str) -> None:
@@ -146,6 +150,18 @@ def _preview(cells: CellNodes, execution: Execution, node_id: str) -> None:
     if stale:
         rows = "".join(f"<li><code>{escape(n)}</code>: {escape(r)}</li>" for n, r in stale.items())
         _IPD.display(_IPD.HTML(f'<div class="pf-stale">stale downstream:<ul>{rows}</ul></div>'))
+
+
+def mark_stale(pipeline: Pipeline, stale: Mapping[str, str]) -> None:
+    """Show stale nodes (with the reason) on every live graph of the pipeline on screen."""
+    from pipeflow_nb.display import observers_for
+
+    for feed in observers_for(pipeline):
+        graph = getattr(feed, "graph", None)
+        if graph is None:
+            continue
+        others = {nid: mark for nid, mark in graph.marks.items() if mark[0] != "stale"}
+        graph.set_marks({**others, **{nid: ("stale", why) for nid, why in stale.items()}})
 
 
 def load_ipython_extension(ipython: Any) -> None:

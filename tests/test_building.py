@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 
 from pipeflow_nb import NodeRegistry, Pipeline, PipelineValidationError
+from pipeflow_nb.artifacts import ArtifactStore
 from pipeflow_nb.building import builder, publish_checked
 from pipeflow_nb.cellnodes import CellNodes
+from pipeflow_nb.client import Client, PollPolicy
 from pipeflow_nb.history import RunHistory
-from pipeflow_nb.models.nodespec import NodeTypeSpec
-from pipeflow_nb.models.workflow import Workflow
 from pipeflow_nb.nodes.builtin import builtin_definitions
+from pipeflow_nb.server.background import BackgroundServer
 
 
 def greeting() -> Pipeline:
@@ -23,19 +24,21 @@ def greeting() -> Pipeline:
     return p
 
 
-class ServiceCatalog:
-    """Stands in for a client of a service offering only the built-in node types."""
-
-    def __init__(self) -> None:
-        self.published: list[Workflow] = []
-
-    def nodes(self) -> list[NodeTypeSpec]:
-        return [d.spec for d in builtin_definitions()]
-
-    def publish(self, pipeline: Any) -> Workflow:
-        workflow: Workflow = pipeline.to_workflow().model_copy(update={"id": "wf_1"})
-        self.published.append(workflow)
-        return workflow
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
+    """The reference server on 127.0.0.1 offering the built-in node types, and a client."""
+    root = tmp_path_factory.mktemp("service")
+    registry = NodeRegistry(builtin_definitions())
+    with (
+        BackgroundServer(root / "home", registry=registry) as server,
+        Client(
+            server.base_url,
+            server.api_key,
+            poll=PollPolicy(initial=0.02, max_interval=0.2, timeout=60),
+            artifacts=ArtifactStore(root / "artifacts"),
+        ) as client,
+    ):
+        yield client
 
 
 def test_run_and_run_to_selected_go_through_the_engine() -> None:
@@ -60,24 +63,44 @@ def test_run_and_run_to_selected_go_through_the_engine() -> None:
     assert "finished: COMPLETED" in b.message.value
 
 
-def test_publish_shows_only_with_a_client_and_checks_node_types() -> None:
+def test_publish_shows_only_with_a_client_and_publishes(service: Client) -> None:
     p = greeting()
     assert builder(p, live=False).publish_button.layout.display == "none"
-    client = ServiceCatalog()
-    b = builder(p, client=client, live=False)
+    b = builder(p, client=service, live=False)
     assert b.publish_button.layout.display is None
     b.publish_button.click()
-    assert [w.id for w in client.published] == ["wf_1"]
-    assert "published: wf_1" in b.message.value
+    assert p.workflow_id is not None and p.workflow_id.startswith("wf_")
+    assert f"published: {p.workflow_id}" in b.message.value
+    assert service.get_workflow(p.workflow_id).node("greet").data.params["template"] == (
+        "Hello, {text}!"
+    )
 
 
-def test_publishing_cell_nodes_fails_naming_them() -> None:
+def test_publishing_cell_nodes_fails_naming_them(service: Client) -> None:
     p = greeting()
     CellNodes(p, {}).submit("shout", "loud = 'HI'")
-    client = ServiceCatalog()
+    before = len(service.list_workflows())
     with pytest.raises(PipelineValidationError, match="node 'shout' has type 'cell:hello/shout'"):
-        publish_checked(p, client)
-    b = builder(p, client=client, live=False)
+        publish_checked(p, service)
+    b = builder(p, client=service, live=False)
     b.publish_button.click()
-    assert client.published == []
-    assert "cell:hello/shout" in b.message.value
+    assert "cell:hello/shout" in b.message.value and "notebook cell" in b.message.value
+    assert len(service.list_workflows()) == before
+    assert p.workflow_id is None
+
+
+def test_service_history_feeds_the_history_view(service: Client) -> None:
+    p = greeting()
+    workflow = publish_checked(p, service)
+    for text in ("Ada", "Grace"):
+        started = service.execute(workflow, inputs={"name": text})
+        service.wait(started, progress=False)
+    history = RunHistory()
+    history.extend(service.executions(workflow), service.get_workflow(workflow))
+    view = history.view()
+    assert len(view.entries) == 2
+    assert {e.execution.status.value for e in view.entries} == {"COMPLETED"}
+    view.select(0)
+    assert view.graph is not None
+    assert view.graph.statuses["greet"] == "completed"  # the newest run: Grace
+    assert view.graph.statuses["other"] == "cached"  # unchanged since the first run

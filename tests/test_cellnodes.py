@@ -106,3 +106,12 @@ def test_local_only_node_types_lists_cells_and_notebook_functions() -> None:
     assert "node 'loud' has type 'text:shout', defined in this kernel" in message
     assert {v.rule for v in info.value.violations} == {"unknown_node_type"}
     check_publishable(cells.pipeline, registry.node_types())  # all known: no error
+
+
+async def test_cells_run_from_inside_a_running_loop_as_in_a_kernel() -> None:
+    # A kernel runs cells with its event loop already running in the thread.
+    cells, ns = fresh()
+    cells.submit("a", "xs = [1, 2, 3]")
+    execution = cells.submit("b", "total = sum(xs)")
+    assert ns["total"] == 6
+    assert execution.node_run("a").status.value == "CACHED"

@@ -166,3 +166,19 @@ def test_media_outputs_are_previewed_under_the_cell(shell: InteractiveShell) -> 
     html = " ".join(o.data.get("text/html", "") for o in captured.outputs)
     assert 'data-node="pic"' in html and "<code>picture</code>" in html
     assert isinstance(shell.user_ns["picture"], Image)
+
+
+def test_stale_nodes_are_marked_on_the_live_graph(shell: InteractiveShell) -> None:
+    from pipeflow_nb.display import live_graph
+
+    p = build(shell)
+    graph = live_graph(p)
+    run(shell, "b --pipeline demo", 'calls.append("b")\ntotal = sum(xs) + 1')
+    graph.flush()
+    assert graph.marks == {"c": ("stale", "input changed (upstream 'b': code changed)")}
+    assert graph.node_widgets["c"].data["mark"] == "stale"
+    assert "input changed" in graph.node_widgets["c"].data["tooltip"]
+    p.run()  # the displayed graph is fed; c runs and is up to date again
+    graph.flush()
+    assert graph.marks == {}
+    assert graph.statuses["c"] == "completed"

@@ -82,7 +82,9 @@ class Builder(w.VBox):  # type: ignore[misc]
         """What ``on_run`` / ``on_publish`` returned, latest last."""
 
         self.graph = PipelineGraph(pipeline)
+        # Positions come from the pipeline (kept in its JSON), so the canvas uses them as is.
         self.graph.cytoscape.set_layout(name="preset", fit=True, padding=30)
+        self.graph.cytoscape.max_zoom = 1.2  # a lone node stays node-sized
         self.graph.cytoscape.on("node", "click", self._on_canvas_click)
         self.graph.cytoscape.on("node", "tapend", self._on_canvas_drop)
 
@@ -94,14 +96,20 @@ class Builder(w.VBox):  # type: ignore[misc]
         self.palette_buttons: dict[str, w.Button] = {}
 
         self.node_title = w.HTML()
+        self.node_picker = w.Dropdown(description="node", options=[])
+        self.node_picker.add_class("pf-node-picker")
+        self.node_picker.observe(self._on_pick, names="value")
         self.node_violations = w.HTML()
         self.node_violations.add_class("pf-node-violations")
         self.form_box = w.VBox([])
         self.out_port = w.Dropdown(description="output", options=[])
+        self.out_port.add_class("pf-out-port")
         self.target = w.Dropdown(description="to", options=[])
+        self.target.add_class("pf-connect-target")
         self.connect_button = w.Button(description="Connect", icon="link")
         self.connect_button.add_class("pf-connect")
         self.edges = w.Dropdown(description="edge", options=[])
+        self.edges.add_class("pf-node-edges")
         self.disconnect_button = w.Button(description="Remove edge", icon="unlink")
         self.remove_button = w.Button(description="Remove node", icon="trash")
         self.out_port.observe(lambda _c: self._render_targets(), names="value")
@@ -110,7 +118,7 @@ class Builder(w.VBox):  # type: ignore[misc]
         self.remove_button.on_click(lambda _b: self.selected and self.remove(self.selected))
         self.panel = w.VBox(
             [
-                self.node_title,
+                w.HBox([self.node_picker, self.node_title]),
                 self.node_violations,
                 self.form_box,
                 w.HBox([self.out_port, self.target, self.connect_button]),
@@ -318,6 +326,7 @@ class Builder(w.VBox):  # type: ignore[misc]
     def _sync_positions(self) -> None:
         workflow = self.pipeline.to_workflow()
         widgets = self.graph.node_widgets
+        moved = False
         for node in workflow.nodes:
             widget = widgets.get(node.id)
             if widget is None:
@@ -326,10 +335,22 @@ class Builder(w.VBox):  # type: ignore[misc]
             spot = {"x": node.position.x, "y": node.position.y}
             if dict(widget.position) != spot:
                 widget.position = spot
+                moved = True
+        if moved:  # fit the view again now that the nodes sit where the pipeline says
+            self.graph.cytoscape.relayout()
+
+    def _on_pick(self, change: Mapping[str, Any]) -> None:
+        node_id = change.get("new")
+        if isinstance(node_id, str) and node_id != self.selected:
+            self.select(node_id)
 
     def _render_panel(self, *, rebuild_form: bool) -> None:
         node_id = self.selected
         self.run_to_button.disabled = node_id is None
+        self.node_picker.unobserve(self._on_pick, names="value")
+        self.node_picker.options = self.pipeline.node_ids
+        self.node_picker.value = node_id
+        self.node_picker.observe(self._on_pick, names="value")
         if node_id is None:
             self.node_title.value = "<i>select a node, or add one from the palette</i>"
             self.node_violations.value = ""
@@ -357,7 +378,10 @@ class Builder(w.VBox):  # type: ignore[misc]
             self._set_form(form)
         else:
             self.form.set_values(handle.params)
-        self.out_port.options = [p.name for p in spec.outputs]
+        outputs = [p.name for p in spec.outputs]
+        keep = self.out_port.value if self.out_port.value in outputs else None
+        self.out_port.options = outputs
+        self.out_port.value = keep if keep is not None else (outputs[0] if outputs else None)
         self.edges.options = [
             (e.id, e.id) for e in self.pipeline.edges if node_id in (e.source, e.target)
         ]
@@ -384,6 +408,7 @@ class Builder(w.VBox):  # type: ignore[misc]
             return
         choices = self.compatible_targets(self.selected, self.out_port.value)
         self.target.options = [(c.label, (c.node_id, c.port)) for c in choices]
+        self.target.value = (choices[0].node_id, choices[0].port) if choices else None
         self.connect_button.disabled = not choices
 
     def _connect_from_panel(self) -> None:

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 import ipycytoscape
 import ipywidgets as w
 
-from pipeflow_nb.models.events import ExecutionEvent, ExecutionFinished
+from pipeflow_nb.models.events import ExecutionEvent, ExecutionFinished, NodeCached, NodeCompleted
 from pipeflow_nb.models.execution import Execution
 from pipeflow_nb.models.nodespec import NodeTypeSpec
 from pipeflow_nb.models.workflow import NodeData, WireNode, Workflow
@@ -214,6 +214,10 @@ class PipelineGraph(w.VBox):  # type: ignore[misc]
     def apply(self, event: ExecutionEvent) -> None:
         """Fold an event in; the repaint is coalesced (immediate for a run's last event)."""
         changed = self.state.apply(event)
+        if isinstance(event, NodeCompleted | NodeCached):
+            mark = self._marks.get(event.node_id)
+            if mark is not None and mark[0] == "stale":
+                del self._marks[event.node_id]  # it ran: up to date again
         self.coalescer.mark(changed, urgent=isinstance(event, ExecutionFinished))
 
     def apply_all(self, events: Iterable[ExecutionEvent]) -> None:

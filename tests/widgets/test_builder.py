@@ -60,8 +60,9 @@ def test_connect_offers_only_compatible_free_ports(pipeline: Pipeline) -> None:
     brief = b.add_node("input:text")
     number = b.add_node("input:number")
     tpl = b.add_node("text:template")
-    b.select(brief)
-    b.out_port.value = "text"
+    b.node_picker.value = brief  # the panel's node list selects too
+    assert b.selected == brief
+    assert b.out_port.value == "text"  # the only output is preselected
     labels = [label for label, _ in b.target.options]
     # TEXT feeds text and (converted) JSON inputs; never its own node
     assert labels == ["template.text (TEXT)", "template.values (JSON)"]
