@@ -286,12 +286,14 @@ def w2_parts(loops: int, store: ArtifactStore, n: int = 1000) -> dict[str, Calla
         ]
     ).replace("LOOPS", str(loops))
 
+    hamilton_parts: dict[str, Any] = {}
+
     def run_hamilton() -> None:
-        ham = hamilton_parts.setdefault("driver", hamilton_driver(source, "w2_module"))
+        if "driver" not in hamilton_parts:
+            hamilton_parts["driver"] = hamilton_driver(source, "w2_module")
+        ham = hamilton_parts["driver"]
         for v in values:
             ham.execute(["n_4"], inputs={"seed": v})
-
-    hamilton_parts: dict[str, Any] = {}
 
     def run_dask() -> None:
         import dask.threaded

@@ -18,10 +18,11 @@ __all__ = ["build"]
 
 M = TypeVar("M", bound=BaseModel)
 _setattr = object.__setattr__
-_TABLES: dict[type[BaseModel], tuple[dict[str, Any], list[tuple[str, Callable[[], Any]]]]] = {}
+_Table = tuple[dict[str, Any], list[tuple[str, Callable[[], Any]]], bool]
+_TABLES: dict[type[BaseModel], _Table] = {}
 
 
-def _table(cls: type[BaseModel]) -> tuple[dict[str, Any], list[tuple[str, Callable[[], Any]]]]:
+def _table(cls: type[BaseModel]) -> _Table:
     plain: dict[str, Any] = {}
     factories: list[tuple[str, Callable[[], Any]]] = []
     for name, field in cls.model_fields.items():
@@ -29,21 +30,21 @@ def _table(cls: type[BaseModel]) -> tuple[dict[str, Any], list[tuple[str, Callab
             factories.append((name, field.default_factory))  # type: ignore[arg-type]
         elif not field.is_required():
             plain[name] = field.default
-    _TABLES[cls] = (plain, factories)
-    return plain, factories
+    table = (plain, factories, cls.model_config.get("extra") == "allow")
+    _TABLES[cls] = table
+    return table
 
 
 def build(cls: type[M], /, **values: Any) -> M:
     """An instance of ``cls`` from trusted values given by field name (no validation)."""
-    plain, factories = _TABLES.get(cls) or _table(cls)
-    data = dict(plain)
+    plain, factories, extra = _TABLES.get(cls) or _table(cls)
+    data = {**plain, **values}
     for name, factory in factories:
         if name not in values:
             data[name] = factory()
-    data.update(values)
     model = cls.__new__(cls)
     _setattr(model, "__dict__", data)
     _setattr(model, "__pydantic_fields_set__", set(values))
-    _setattr(model, "__pydantic_extra__", {} if cls.model_config.get("extra") == "allow" else None)
+    _setattr(model, "__pydantic_extra__", {} if extra else None)
     _setattr(model, "__pydantic_private__", None)
     return model

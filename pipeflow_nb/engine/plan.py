@@ -67,6 +67,8 @@ class CompiledWorkflow:
     steps: dict[str, Step]
     order: list[str]
     """Node ids in topological order."""
+    limits: dict[str, int] = field(default_factory=dict)
+    """Per-node-type concurrency limits that apply (set by the engine compiling it)."""
 
     def prepare(
         self,

@@ -65,6 +65,7 @@ __all__ = ["RunOptions", "Scheduler"]
 _log = logging.getLogger(__name__)
 _PENDING, _RUNNING = NodeStatus.PENDING, NodeStatus.RUNNING
 _NODE_STARTED, _NODE_COMPLETED, _NODE_CACHED = NodeStarted, NodeCompleted, NodeCached
+_SUCCEEDED = frozenset((NodeStatus.COMPLETED, NodeStatus.CACHED))
 
 TICK_S = 0.002
 """How often the loop delivers workers' events and looks for held-up workers."""
@@ -140,6 +141,8 @@ class Scheduler:
         options: RunOptions,
         loop: asyncio.AbstractEventLoop,
         observers: Iterable[Observer] = (),
+        *,
+        limits: dict[str, int] | None = None,
     ):
         self.engine = engine
         self.options = options
@@ -152,15 +155,25 @@ class Scheduler:
         self._lock = threading.Lock()
         self._sync_ready: deque[_NodeState] = deque()
         self._loop_ready: deque[_NodeState] = deque()
-        self._limits = engine.type_limits_for(steps[n].definition for n in order)
+        self._limits = (
+            limits
+            if limits is not None
+            else engine.type_limits_for(steps[n].definition for n in order)
+        )
         self._type_running: Counter[str] = Counter()
         self._max = engine.max_concurrency
         self._running = 0
-        self._workers = 0
         self._sync_busy = 0
         self._finished = 0
-        self._sync_running: set[_NodeState] = set()
         self._ticking = False
+        self._tick_handle: asyncio.TimerHandle | None = None
+        self._mailbox = engine.workers.mailbox(loop)
+        # Timeouts or offloading may send sync nodes to the loop; without them none go.
+        self._special = (
+            options.node_timeout_s is not None
+            or engine.offloads_any()
+            or any(steps[n].definition.timeout_s is not None for n in order)
+        )
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._done: asyncio.Future[None] = loop.create_future()
         self.failed_node_id: str | None = None
@@ -196,7 +209,7 @@ class Scheduler:
                     self._release_locked(st)
         self._on_loop_changes()
         try:
-            await asyncio.shield(self._done)
+            await self._done
         except asyncio.CancelledError:
             self.cancel()
             self._finish()
@@ -229,11 +242,13 @@ class Scheduler:
 
     # --- the ready set ---------------------------------------------------------------------
     def _release_locked(self, st: _NodeState) -> None:
-        definition = st.step.definition
-        if (
-            st.step.is_async
-            or self._timeout_of(st) is not None
-            or self.engine.offload_for(definition) is not None
+        step = st.step
+        if step.is_async or (
+            self._special
+            and (
+                self._timeout_of(st) is not None
+                or self.engine.offload_for(step.definition) is not None
+            )
         ):
             self._loop_ready.append(st)
         else:
@@ -281,54 +296,40 @@ class Scheduler:
         return count
 
     def _on_loop_changes(self) -> None:
-        """After state changed on the loop thread: start loop nodes and workers as needed."""
+        """After state changed: start loop nodes, hand sync ones to the workers (loop only)."""
         self._start_loop_nodes()
-        self._spread()
-
-    def _spread(self) -> None:
-        """Give waiting sync nodes a worker when none is free to take them (loop thread)."""
         with self._lock:
-            if self._stopped:
-                return
-            startable = self._startable_locked(self._sync_ready)
-            spawn = 0
-            if startable:
-                now = time.perf_counter()
-                held = sum(1 for st in self._sync_running if now - st.t0 >= SPREAD_DELAY_S)
-                free = self._workers - held
-                room = self.engine.max_concurrency - self._running
-                if free <= 0 and room > 0:
-                    spawn = 1
-            self._workers += spawn
-            tick = (self._workers > 0 or bool(self._sync_ready)) and not self._ticking
+            has_sync = bool(self._sync_ready) and not self._stopped
+            tick = (has_sync or self._sync_busy > 0) and not self._ticking
             self._ticking = self._ticking or tick
-        if spawn:
-            self.engine.thread_pool().submit(self._work)
+        if has_sync:
+            self.engine.workers.submit(self)
         if tick:
-            self.loop.call_later(TICK_S, self._tick)
+            self._tick_handle = self.loop.call_later(TICK_S, self._tick)
 
     def _tick(self) -> None:
         self._ticking = False
         self.hub.flush()
-        if not self._done.done():
-            self._spread()
+        if self._done.done():
+            return
+        self.engine.workers.spread(SPREAD_DELAY_S)
+        with self._lock:
+            again = bool(self._sync_ready) or self._sync_busy > 0
+        if again:
+            self._ticking = True
+            self._tick_handle = self.loop.call_later(TICK_S, self._tick)
 
-    def _work(self) -> None:
-        """A worker thread: run ready sync nodes one after another until none is left."""
-        while True:
-            with self._lock:
-                st = self._take_locked(self._sync_ready)
-                if st is None:
-                    self._workers -= 1
-                    break
+    def take_sync(self) -> _NodeState | None:
+        """The next ready sync node, marked running, or ``None`` (worker threads)."""
+        with self._lock:
+            st = self._take_locked(self._sync_ready)
+            if st is not None:
                 self._sync_busy += 1
-                self._sync_running.add(st)
-            try:
-                self._run_sync(st)
-            except BaseException:  # never lose a worker's bookkeeping
-                _log.exception("engine worker failed on node %s", st.step.id)
-                self._settle(st, None, sys_error=True)
-        self.hub.wake()
+            return st
+
+    def has_ready_sync(self) -> bool:
+        """Whether sync nodes wait for a worker."""
+        return bool(self._sync_ready) and not self._stopped
 
     def _start_loop_nodes(self) -> None:
         started = []
@@ -440,6 +441,14 @@ class Scheduler:
         if hit is None:
             st.reason = fp.reason_against(cache.last_fingerprint(self._identity(st)))
         return hit
+
+    def run_sync(self, st: _NodeState) -> None:
+        """Run a sync node taken with :meth:`take_sync` (worker threads)."""
+        try:
+            self._run_sync(st)
+        except BaseException:  # never lose the bookkeeping of a node
+            _log.exception("engine worker failed on node %s", st.step.id)
+            self._settle(st, None, sys_error=True)
 
     def _run_sync(self, st: _NodeState) -> None:
         st.start = utcnow()
@@ -557,7 +566,6 @@ class Scheduler:
                 self._type_running[step.node_type] -= 1
             if not on_loop:
                 self._sync_busy -= 1
-                self._sync_running.discard(st)
             if st.status is not _RUNNING:
                 pass  # cancelled or stopped while it ran: its result is dropped
             elif outputs is not None:
@@ -618,7 +626,7 @@ class Scheduler:
         if on_loop:
             self._on_loop_changes()
         elif loop_work:
-            self.loop.call_soon_threadsafe(self._on_loop_changes)
+            self._mailbox.post(self._on_loop_changes)
 
     def _store(
         self,
@@ -704,13 +712,15 @@ class Scheduler:
         if threading.get_ident() == self.loop_thread:
             self.loop.call_soon(callback)
         else:
-            self.loop.call_soon_threadsafe(callback)
+            self._mailbox.post(callback)
 
     def _maybe_done_locked(self) -> None:
         if self._finished == len(self.order) and not self._done.done():
             self._call_on_loop(self._set_done)
 
     def _set_done(self) -> None:
+        if self._tick_handle is not None:
+            self._tick_handle.cancel()
         self.hub.flush()
         if not self._done.done():
             self._done.set_result(None)
@@ -724,7 +734,7 @@ class Scheduler:
             outputs = {
                 nid: st.outputs
                 for nid in self.order
-                if (st := self.states[nid]).outputs is not None and st.status.succeeded
+                if (st := self.states[nid]).outputs is not None and st.status in _SUCCEEDED
             }
             finished = self._finished
             failed_node_id, error, cancelled = self.failed_node_id, self.error, self.cancelled
@@ -739,10 +749,11 @@ class Scheduler:
         end = utcnow() if final else None
         duration = round((time.perf_counter() - self._t0) * 1000) if final else None
         final_output = None
-        for run in reversed(runs):
-            if run.output is not None:
-                final_output = run.output.to_wire()
-                break
+        if final:
+            for run in reversed(runs):
+                if run.output is not None:
+                    final_output = _wire_output(run.output)
+                    break
         return build(
             Execution,
             id=o.execution_id,
@@ -781,10 +792,22 @@ class Scheduler:
             traceback=st.trace,
             output=st.wire,
             rerun_reason=st.reason if st.status is NodeStatus.COMPLETED else None,
-            progress=100.0 if st.status.succeeded else st.progress,
+            progress=100.0 if st.status in _SUCCEEDED else st.progress,
         )
 
 
 def _message(exc: BaseException) -> str:
     text = str(exc)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _wire_output(output: NodeOutput) -> dict[str, Any]:
+    """``output.to_wire()`` without the serializer for the common media-free case."""
+    if output.images or output.videos or output.audio:
+        return output.to_wire()
+    wire: dict[str, Any] = {"images": [], "videos": [], "audio": []}
+    if output.text is not None:
+        wire["text"] = output.text
+    if output.json_ is not None:
+        wire["json"] = output.json_
+    return wire

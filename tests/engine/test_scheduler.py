@@ -70,7 +70,7 @@ async def test_type_limit_and_global_limit_bound_running_nodes(
             peak[0] = max(peak[0], active[0])
         try:
             # Give the others every chance to overlap: wait (bounded) for a partner.
-            partner.wait(timeout=0.2)
+            partner.wait(timeout=0.05)
             return x
         finally:
             with lock:
