@@ -147,10 +147,3 @@ if TYPE_CHECKING:  # pragma: no cover - names the lazy attributes for type check
     from pipeflow_nb.client import AsyncClient, Client, PollPolicy
     from pipeflow_nb.helpers import execute, executions, poll, publish, trigger_webhook, wait
     from pipeflow_nb.history import RunHistory
-
-
-def load_ipython_extension(ipython: Any) -> None:
-    """``%load_ext pipeflow_nb``: the ``%%node`` cell magic (see :mod:`pipeflow_nb.magics`)."""
-    from pipeflow_nb.magics import load_ipython_extension as load
-
-    load(ipython)
