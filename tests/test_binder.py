@@ -21,7 +21,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 BINDER = ROOT / "binder"
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]
 
 _RUN_NOTEBOOK = """
 import sys
@@ -85,6 +84,19 @@ def test_binder_files_are_what_repo2docker_reads() -> None:
     assert {"libvulkan1", "libomp5", "espeak-ng"} <= set(apt)
 
 
+@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("*.ipynb")), ids=lambda p: p.name)
+def test_tutorials_are_stored_clean(path: Path) -> None:
+    """Binder opens the notebooks as committed: no stale outputs, the standard kernel."""
+    nb = json.loads(path.read_text())
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [], f"{path.name}: outputs stored (strip them)"
+            assert cell["execution_count"] is None, f"{path.name}: execution counts stored"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1500)
 def test_fresh_install_from_binder_runs_the_quickstart(tmp_path: Path) -> None:
     repo = _repository_copy(tmp_path / "repo")
     venv = tmp_path / "venv"
