@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import itertools
 import threading
 import uuid
 import weakref
@@ -24,7 +25,9 @@ from pipeflow_nb.engine.cache import Cache
 from pipeflow_nb.engine.events import Observer
 from pipeflow_nb.engine.outputs import UrlFor, artifact_url
 from pipeflow_nb.engine.plan import CompiledWorkflow, Step, compile_workflow
-from pipeflow_nb.engine.scheduler import RunOptions, Scheduler
+from pipeflow_nb.engine.runstate import RunOptions
+from pipeflow_nb.engine.scheduler import Scheduler
+from pipeflow_nb.engine.slots import Slots
 from pipeflow_nb.engine.workers import SyncWorkers
 from pipeflow_nb.models.events import ExecutionEvent
 from pipeflow_nb.models.execution import Batch, Execution, IteratorConfig
@@ -39,9 +42,13 @@ __all__ = ["Engine", "ExecutionHandle", "new_execution_id", "shared_engine"]
 _COMPILED_KEEP = 32
 
 
+_ID_PREFIX = uuid.uuid4().hex[:12]
+_ID_COUNTER = itertools.count()
+
+
 def new_execution_id() -> str:
-    """A fresh ``exec_…`` id."""
-    return f"exec_{uuid.uuid4().hex[:20]}"
+    """A fresh ``exec_…`` id: a random per-process prefix and a counter (20 hex digits)."""
+    return f"exec_{_ID_PREFIX}{next(_ID_COUNTER) & 0xFFFFFFFF:08x}"
 
 
 class ExecutionHandle:
@@ -98,8 +105,9 @@ class Engine:
     stores media outputs; ``cache`` is a :class:`Cache` (``None``: memory plus disk under
     the artifact store; ``False``: no caching); ``max_concurrency`` bounds the nodes
     running at once and ``type_limits`` the runs of given node types at once (a node
-    type's own ``concurrency`` applies too); ``url_for(key)`` gives the URL of a stored
-    artifact in :class:`NodeOutput`.
+    type's own ``concurrency`` applies too), both across all of this engine's
+    executions; ``url_for(key)`` gives the URL of a stored artifact in
+    :class:`NodeOutput`.
     """
 
     def __init__(
@@ -124,6 +132,8 @@ class Engine:
         self.url_for: UrlFor = url_for or artifact_url
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
         self._workers: SyncWorkers | None = None
+        self.slots = Slots(max_concurrency)
+        """Running-node counts shared by every execution (the limits are engine-wide)."""
         self._compiled: OrderedDict[int, CompiledWorkflow] = OrderedDict()
         self._inflight: dict[str, concurrent.futures.Future[None]] = {}
         self._lock = threading.Lock()

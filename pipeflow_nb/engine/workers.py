@@ -84,16 +84,21 @@ class SyncWorkers:
             weakref.WeakKeyDictionary()
         )
         self._serial = 0
+        self._last: tuple[asyncio.AbstractEventLoop, LoopMailbox] | None = None
 
     def __repr__(self) -> str:
         return f"SyncWorkers({self._workers} threads, {len(self._ready)} executions waiting)"
 
     def mailbox(self, loop: asyncio.AbstractEventLoop) -> LoopMailbox:
         """The mailbox of an event loop (one per loop, shared by its executions)."""
+        last = self._last
+        if last is not None and last[0] is loop:
+            return last[1]
         with self._cond:
             box = self._mailboxes.get(loop)
             if box is None:
                 box = self._mailboxes[loop] = LoopMailbox(loop)
+            self._last = (loop, box)
             return box
 
     def submit(self, scheduler: Scheduler, *, wake: bool = True) -> None:
