@@ -6,6 +6,7 @@ package stays MIT. Debian's ``espeak-ng`` is the small robotic fallback.
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import subprocess
 import tempfile
@@ -63,7 +64,19 @@ def _espeak(text: str, speed: float) -> Audio:
         return Audio(out.read_bytes(), content_type="audio/wav")
 
 
-@builtin("audio:speech", label="Speak (TTS)", primary_param="text", concurrency=1)
+def _speech_version() -> str:
+    # Part of the cache key: an espeak-ng fallback cached while Piper was missing must not
+    # be served once Piper is installed.
+    return "1" if importlib.util.find_spec("piper") is not None else "1-espeak"
+
+
+@builtin(
+    "audio:speech",
+    label="Speak (TTS)",
+    primary_param="text",
+    concurrency=1,
+    version=_speech_version(),
+)
 def audio_speech(
     script: str | None = None,
     *,
