@@ -16,7 +16,7 @@ SENTENCE = "The quick brown fox jumps over the lazy dog. Offline models make rea
 
 @pytest.mark.slow
 def test_transcriber_recovers_what_the_speech_node_said() -> None:
-    speech = run_node("audio:speech", {"text_in": SENTENCE})["audio"]
+    speech = run_node("audio:speech", {"script": SENTENCE})["audio"]
     duration, rate, channels = wav_facts(speech)
     assert (rate, channels) == (22050, 1)
     assert 3.0 < duration < 10.0

