@@ -23,6 +23,7 @@ _LAZY: dict[str, str] = {
     "OutputsStrip": "pipeflow_nb.widgets.outputs",
     "PipelineGraph": "pipeflow_nb.widgets.graph",
     "TextPreview": "pipeflow_nb.widgets.previews",
+    "UnloadedPreview": "pipeflow_nb.widgets.previews",
     "VideoPreview": "pipeflow_nb.widgets.previews",
     "preview": "pipeflow_nb.widgets.previews",
 }
@@ -38,6 +39,7 @@ __all__ = [
     "OutputsStrip",
     "PipelineGraph",
     "TextPreview",
+    "UnloadedPreview",
     "VideoPreview",
     "preview",
 ]
@@ -66,6 +68,7 @@ if TYPE_CHECKING:  # pragma: no cover - names the lazy attributes for type check
         JsonPreview,
         LinkPreview,
         TextPreview,
+        UnloadedPreview,
         VideoPreview,
         preview,
     )

@@ -55,7 +55,8 @@ class Coalescer:
         self._flush_cb = flush
         self.interval_s = interval_s
         self._clock = clock
-        self._schedule = schedule
+        self.schedule = schedule
+        """Where trailing flushes are scheduled; ``None`` is manual mode."""
         self._dirty: set[str] = set()
         self._last: float | None = None
         self._pending = False
@@ -64,7 +65,7 @@ class Coalescer:
         """How many flushes delivered at least one key (for tests and benchmarks)."""
 
     def __repr__(self) -> str:
-        mode = "live" if self._schedule is not None else "manual"
+        mode = "live" if self.schedule is not None else "manual"
         return f"Coalescer({mode}, {len(self._dirty)} pending keys, {self.flushes} flushes)"
 
     @property
@@ -76,7 +77,7 @@ class Coalescer:
         """Record changed keys; flush now when the window is open or ``urgent`` is set."""
         with self._lock:
             self._dirty.update(keys)
-            if not self._dirty or (self._schedule is None and not urgent):
+            if not self._dirty or (self.schedule is None and not urgent):
                 return
             now = self._clock()
             due = self._last is None or now - self._last >= self.interval_s
@@ -90,8 +91,8 @@ class Coalescer:
         self.flush()
 
     def _schedule_later(self, delay_s: float) -> None:
-        assert self._schedule is not None
-        self._schedule(delay_s, self._deferred)
+        assert self.schedule is not None
+        self.schedule(delay_s, self._deferred)
 
     def _deferred(self) -> None:
         with self._lock:

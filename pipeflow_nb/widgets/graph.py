@@ -138,9 +138,9 @@ class PipelineGraph(w.VBox):  # type: ignore[misc]
             self._flush, interval_s=interval_s, clock=clock, schedule=schedule
         )
         self.updates = 0
+        """How many node repaints were sent (one ``data`` reassignment each)."""
         self.fits = 0
         """How many times the graph was laid out again after display."""
-        """How many node repaints were sent (one ``data`` reassignment each)."""
         self._follow = True
         self._nodes: dict[str, ipycytoscape.Node] = {}
         self._marks: dict[str, tuple[str, str]] = {}
@@ -152,7 +152,7 @@ class PipelineGraph(w.VBox):  # type: ignore[misc]
         self.cytoscape = ipycytoscape.CytoscapeWidget(
             # A width that does not depend on the inspector: the view may fit the graph
             # before its siblings are attached, and cytoscape does not re-fit on resize.
-            layout=w.Layout(width="calc(100% - 345px)", min_width="360px", height="420px")
+            layout=w.Layout(width="calc(100% - 312px)", min_width="360px", height="420px")
         )
         self.cytoscape.add_class("pf-graph-canvas")
         self.cytoscape.set_style(stylesheet())
@@ -235,7 +235,7 @@ class PipelineGraph(w.VBox):  # type: ignore[misc]
 
     def live(self, *, interval_s: float | None = None) -> PipelineGraph:
         """Switch to live mode: repaint on the running loop (or a timer) without flush()."""
-        self.coalescer._schedule = default_scheduler
+        self.coalescer.schedule = default_scheduler
         if interval_s is not None:
             self.coalescer.interval_s = interval_s
         return self

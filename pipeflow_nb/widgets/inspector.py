@@ -108,7 +108,7 @@ class Inspector(w.VBox):  # type: ignore[misc]
         super().__init__(
             [self.details, self.outputs],
             layout=w.Layout(
-                width="330px",
+                width="300px",
                 min_width="260px",
                 padding="6px 8px",
                 border="1px solid #cfd8dc",

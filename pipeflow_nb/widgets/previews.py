@@ -28,6 +28,7 @@ __all__ = [
     "JsonPreview",
     "LinkPreview",
     "TextPreview",
+    "UnloadedPreview",
     "VideoPreview",
     "close_tree",
     "output_previews",
@@ -207,8 +208,32 @@ class LinkPreview(w.HTML):  # type: ignore[misc]
         return f"LinkPreview({self.name!r}: {self.ref.url})"
 
 
+def _in_memory(media: Media) -> bool:
+    # Media backed by a file read their bytes lazily; reading them is the controller's job.
+    return media.path is None or media._data is not None
+
+
+class UnloadedPreview(w.HTML):  # type: ignore[misc]
+    """A media value whose bytes are still on disk: named, not read (widgets do no I/O)."""
+
+    def __init__(self, media: Media, *, name: str | None = None):
+        self.name = name
+        self.media = media
+        title = f"<b>{escape(name)}</b> · " if name else ""
+        file_name = media.path.name if media.path is not None else "?"
+        super().__init__(
+            f'<span class="pf-preview-unloaded" style="font-size:12px">{title}'
+            f"{escape(media.content_type)} not loaded ({escape(file_name)})</span>"
+        )
+
+    def __repr__(self) -> str:
+        return f"UnloadedPreview({self.name!r}: {self.media.content_type})"
+
+
 def preview(value: Any, *, name: str | None = None) -> w.Widget:
-    """The preview widget for one output value."""
+    """The preview widget for one output value (media must already be in memory)."""
+    if isinstance(value, Media) and not _in_memory(value):
+        return UnloadedPreview(value, name=name)
     if isinstance(value, Image):
         return ImagePreview(value, name=name)
     if isinstance(value, Video):

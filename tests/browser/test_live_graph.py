@@ -35,7 +35,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(240)]
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 TOLERANCE = 24  # L1 distance in RGB for "this pixel has that status colour"
-NODE_PIXELS = 1500  # a drawn node is ~150x58 px; a third of one is a safe floor
+NODE_PIXELS = 1500  # a drawn node covers several thousand pixels; edges and text far fewer
+RUN_CELL = 3  # markdown, setup, `p`, then the cell that runs the pipeline
 
 
 @pytest.fixture(scope="module")
@@ -146,23 +147,21 @@ def _centroid(png: bytes, status: str) -> tuple[float, float]:
     return float(xs.mean()), float(ys.mean())
 
 
-def _run_all(page: Any) -> None:
-    cells = page.locator(".jp-Notebook .jp-Cell")
+def _run_from_menu(page: Any, cell: Any, label: str, started: Any) -> None:
+    """Select ``cell``, pick Run > ``label``; retry until ``started`` shows up."""
     for _attempt in range(3):
         try:
-            cells.first.click()
+            cell.locator(".jp-InputPrompt").click()
             page.keyboard.press("Escape")
             page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
             page.locator(".lm-Menu-item:not(.lm-mod-disabled)").filter(
-                has=page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$"))
+                has=page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{re.escape(label)}$"))
             ).click(timeout=5_000)
-            page.locator(".jp-InputPrompt", has_text=re.compile(r"\[(\*|\d+)\]")).first.wait_for(
-                timeout=10_000
-            )
+            started.wait_for(timeout=10_000)
             return
         except Exception:
             page.keyboard.press("Escape")
-    pytest.fail("Run All Cells did not start the notebook")
+    pytest.fail(f"Run > {label} did not start")
 
 
 def test_live_graph_renders_animates_and_inspects(lab: dict[str, str], chromium: Path) -> None:
@@ -207,12 +206,30 @@ def test_live_graph_renders_animates_and_inspects(lab: dict[str, str], chromium:
             page.wait_for_selector(
                 '.jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=60_000
             )
-            _run_all(page)
-
-            # 1. The graph appears, then colours change while the run goes.
+            # Like a user: show the graph first, then run the pipeline while watching it.
+            cells = page.locator(".jp-Notebook .jp-Cell")
+            run_cell = cells.nth(RUN_CELL)
+            ran = re.compile(r"\[(\*|\d+)\]")
+            _run_from_menu(
+                page,
+                run_cell,
+                "Run All Above Selected Cell",
+                cells.nth(1).locator(".jp-InputPrompt", has_text=ran),
+            )
             canvas = page.locator(".pf-graph-canvas").first
             canvas.wait_for(timeout=60_000)
             page.locator(".pf-graph-canvas canvas").first.wait_for(timeout=30_000)
+            page.wait_for_timeout(800)  # the graph fits itself once its views exist
+            before = _counts(canvas.screenshot())
+            assert before["running"] < NODE_PIXELS and before["completed"] < NODE_PIXELS
+            _run_from_menu(
+                page,
+                run_cell,
+                "Run Selected Cell and All Below",
+                run_cell.locator(".jp-InputPrompt", has_text=ran),
+            )
+
+            # 1. Colours change while the run goes.
             run_done = page.locator(".jp-OutputArea-output", has_text="RUN_DONE")
             started = time.monotonic()
             deadline = started + 60

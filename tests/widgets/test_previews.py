@@ -131,3 +131,14 @@ def test_media_bytes_leave_as_binary_buffers_not_base64_json() -> None:
         assert paths == [["value"]]
         assert len(buffers) == 1 and len(buffers[0]) > 0
         assert "value" not in state
+
+
+def test_lazy_media_are_not_read_by_the_widget(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from pipeflow_nb.artifacts import ArtifactStore
+
+    store = ArtifactStore(tmp_path)
+    lazy = store.media(store.put_media(gradient_image()))
+    lazy.path.unlink()  # any read would now fail loudly
+    p = preview(lazy, name="image")
+    assert repr(p) == "UnloadedPreview('image': image/png)"
+    assert "not loaded" in p.value
