@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
-from pipeflow_nb.cellnodes import check_publishable, run_pipeline
 from pipeflow_nb.models.execution import Execution
 from pipeflow_nb.models.nodespec import NodeTypeSpec
 from pipeflow_nb.models.workflow import Workflow
+from pipeflow_nb.publishing import check_publishable
+from pipeflow_nb.running import run_pipeline
 
 if TYPE_CHECKING:
     from pipeflow_nb.history import RunHistory
@@ -55,9 +56,10 @@ def builder(
 ) -> Builder:
     """A builder widget for ``pipeline`` with Run / Run to selected (and Publish with a client).
 
-    ``live`` repaints the graph as a run progresses (off in tests, which flush by hand).
+    ``live``: the graph repaints as runs progress, including ``pipeline.run()`` called from
+    code (off in tests, which flush by hand).
     """
-    from pipeflow_nb.display import GraphFeed
+    from pipeflow_nb.display import GraphFeed, live_graph
     from pipeflow_nb.widgets.builder import Builder
 
     widget: Builder | None = None
@@ -65,7 +67,9 @@ def builder(
     def run(target: str | None) -> Execution:
         assert widget is not None
         workflow = pipeline.to_workflow()
-        execution = run_pipeline(pipeline, target, observers=[GraphFeed(widget.graph)])
+        # A live graph is fed by every run of the pipeline already; a manual one is fed here.
+        feeds = [] if live else [GraphFeed(widget.graph)]
+        execution = run_pipeline(pipeline, target, observers=feeds)
         widget.graph.load_execution(execution)
         widget.graph.flush()
         if history is not None:
@@ -76,7 +80,10 @@ def builder(
         assert client is not None
         return publish_checked(pipeline, client)
 
-    widget = Builder(pipeline, on_run=run, on_publish=publish if client is not None else None)
-    if live:
-        widget.graph.live()
+    widget = Builder(
+        pipeline,
+        on_run=run,
+        on_publish=publish if client is not None else None,
+        graph=live_graph(pipeline) if live else None,
+    )
     return widget

@@ -12,16 +12,14 @@ it can be used and tested without a kernel::
 A cell node's type is ``cell:<pipeline>/<name>``, its version the hash of its source, so
 editing a cell gives the engine's ``code changed`` rerun reason and marks every node
 downstream stale until a run brings it up to date. Cell node types live only in this
-process: :func:`local_only_node_types` names them before a publish to a service.
+process: :func:`pipeflow_nb.publishing.check_publishable` names them before a publish.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import re
-import threading
-from collections.abc import Callable, Coroutine, Iterable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,9 +32,10 @@ from pipeflow_nb.history import RunHistory
 from pipeflow_nb.models.execution import Execution, ExecutionStatus, NodeStatus
 from pipeflow_nb.models.nodespec import NodeTypeSpec
 from pipeflow_nb.models.ports import Port, PortType
-from pipeflow_nb.models.workflow import Rule, Violation, Workflow
+from pipeflow_nb.models.workflow import Rule, Violation
 from pipeflow_nb.nodes.registry import NodeDefinition
 from pipeflow_nb.pipeline import Pipeline
+from pipeflow_nb.running import run_pipeline
 
 __all__ = [
     "CELL_CATEGORY",
@@ -44,9 +43,6 @@ __all__ = [
     "CellNodes",
     "Runner",
     "cell_node_type",
-    "check_publishable",
-    "local_only_node_types",
-    "run_pipeline",
 ]
 
 CELL_CATEGORY = "cell"
@@ -80,44 +76,13 @@ class CellNode:
     """Input name → id of the node whose output feeds it."""
     analysis: CellAnalysis
     """What the source reads and writes."""
+    deterministic: bool = True
+    """``False`` for cells whose results must not be cached (random draws, clocks, I/O)."""
 
     @property
     def version(self) -> str:
         """Hash of the source: the node type's version (part of the engine's cache key)."""
         return hashlib.sha256(self.source.encode()).hexdigest()[:12]
-
-
-def run_pipeline(pipeline: Pipeline, target: str | None = None, **options: Any) -> Execution:
-    """``pipeline.run_async`` to completion, never failing on a failed run.
-
-    Where an event loop already runs in this thread (a Jupyter kernel), the run gets its
-    own loop in a worker thread while this one waits: re-entering the kernel's loop would
-    let it handle front-end messages (widget syncs) in the middle of the cell, which
-    breaks the kernel's own tasks.
-    """
-
-    def start() -> Coroutine[Any, Any, Execution]:
-        return pipeline.run_async(target=target, raise_on_failure=False, **options)
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(start())
-    result: list[Execution] = []
-    failure: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            result.append(asyncio.run(start()))
-        except BaseException as exc:  # handed back to the waiting thread
-            failure.append(exc)
-
-    worker = threading.Thread(target=work, name=f"pipeflow-run-{pipeline.name}")
-    worker.start()
-    worker.join()
-    if failure:
-        raise failure[0]
-    return result[0]
 
 
 def _default_runner(pipeline: Pipeline, target: str | None) -> Execution:
@@ -128,8 +93,9 @@ class CellNodes:
     """The cell nodes of one pipeline, the namespace they read from and write to, and staleness.
 
     ``namespace`` is where a cell finds names no other cell produces (imports, constants)
-    and where its outputs go after a run. ``runner`` runs the pipeline; the default is
-    ``pipeline.run(target=...)``, which shares the engine's cache with ``pipeline.run()``.
+    and where its outputs go after a run. ``runner`` runs the pipeline; the default,
+    :func:`~pipeflow_nb.running.run_pipeline`, uses the engine ``pipeline.run()`` uses, so
+    the two share one cache.
     """
 
     def __init__(
@@ -173,12 +139,14 @@ class CellNodes:
         *,
         inputs: Sequence[str] | None = None,
         outputs: Sequence[str] | None = None,
+        deterministic: bool = True,
     ) -> CellNode:
         """Register or update the cell node ``node_id`` and wire its inputs; nothing runs.
 
         Inputs are the names the source reads that another cell node of this pipeline
         outputs (or ``inputs``, each of which must be produced by one); outputs are the
-        names it assigns at top level (or ``outputs``).
+        names it assigns at top level (or ``outputs``). ``deterministic=False`` keeps the
+        cell's results out of the cache, so every run re-runs it.
         """
         if not _NAME.match(node_id):
             raise ValueError(f"cell node name {node_id!r} must be a Python identifier")
@@ -202,6 +170,7 @@ class CellNodes:
             outputs=out_names,
             producers=producers,
             analysis=analysis,
+            deterministic=deterministic,
         )
         previous = self._cells.get(node_id)
         definition = self._definition(cell)
@@ -289,6 +258,7 @@ class CellNodes:
             outputs=[Port(name=n, type=PortType.ANY) for n in cell.outputs],
             params_schema=params_model.model_json_schema(),
             version=cell.version,
+            deterministic=cell.deterministic,
         )
         return NodeDefinition(
             spec=spec,
@@ -413,13 +383,14 @@ class CellNodes:
         *,
         inputs: Sequence[str] | None = None,
         outputs: Sequence[str] | None = None,
+        deterministic: bool = True,
     ) -> Execution:
         """Define the cell node, then run it and whatever upstream is out of date.
 
         Raises :class:`ExecutionFailed` (naming the failing node) when the cell or a node
         upstream failed; the pipeline keeps the new definition either way.
         """
-        self.define(node_id, source, inputs=inputs, outputs=outputs)
+        self.define(node_id, source, inputs=inputs, outputs=outputs, deterministic=deterministic)
         execution = self.run(node_id)
         if execution.status == ExecutionStatus.FAILED:
             raise ExecutionFailed(execution)
@@ -450,41 +421,3 @@ def _cell_function(cell: CellNode, namespace: Mapping[str, Any]) -> Callable[...
 
     run_cell.__qualname__ = run_cell.__name__ = f"cell_{cell.node_id}"
     return run_cell
-
-
-def local_only_node_types(
-    pipeline: Pipeline | Workflow, service_node_types: Iterable[str]
-) -> dict[str, list[str]]:
-    """Node types the pipeline uses that a service does not offer: ``{type: [node ids]}``."""
-    offered = set(service_node_types)
-    workflow = pipeline.to_workflow() if isinstance(pipeline, Pipeline) else pipeline
-    missing: dict[str, list[str]] = {}
-    for wn in workflow.nodes:
-        if wn.node_type not in offered:
-            missing.setdefault(wn.node_type, []).append(wn.id)
-    return missing
-
-
-def check_publishable(pipeline: Pipeline | Workflow, service_node_types: Iterable[str]) -> None:
-    """Raise :class:`PipelineValidationError` naming every node whose type the service lacks.
-
-    Cell nodes and ``@node`` functions defined in the notebook exist only in this kernel;
-    a service can run them only once they ship in a package installed there.
-    """
-    missing = local_only_node_types(pipeline, service_node_types)
-    if not missing:
-        return
-    violations = []
-    for node_type, node_ids in missing.items():
-        where = "a notebook cell" if node_type.startswith(f"{CELL_CATEGORY}:") else "this kernel"
-        for node_id in node_ids:
-            violations.append(
-                Violation(
-                    rule=Rule.UNKNOWN_NODE_TYPE,
-                    node_id=node_id,
-                    message=f"node {node_id!r} has type {node_type!r}, defined in {where} and "
-                    "unknown to the service; publish its code as a node package installed on "
-                    "the service, or run the pipeline locally",
-                )
-            )
-    raise PipelineValidationError(violations)

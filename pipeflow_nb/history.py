@@ -79,7 +79,7 @@ class RunHistory:
         """
         if self.pipeline is None:
             raise ValueError("this history has no pipeline to run; record executions instead")
-        from pipeflow_nb.cellnodes import run_pipeline
+        from pipeflow_nb.running import run_pipeline
 
         options.pop("raise_on_failure", None)
         workflow = self.pipeline.to_workflow()

@@ -21,6 +21,8 @@ the notebook namespace and previews them under the cell. Options:
     Declare the ports instead of inferring them from the source.
 ``--no-run``
     Define and wire the node only.
+``--no-cache``
+    The cell's results are never reused (random draws, clocks, reading files).
 ``--quiet``
     No previews.
 
@@ -66,6 +68,7 @@ def _parser() -> _Parser:
     parser.add_argument("--outputs", default=None)
     parser.add_argument("--no-run", action="store_true")
     parser.add_argument("--quiet", action="store_true")
+    parser.add_argument("--no-cache", action="store_true")
     return parser
 
 
@@ -118,7 +121,13 @@ class PipeflowMagics(Magics):
         cells = self.controller(args.pipeline)
         shell: Any = self.shell
         source: str = shell.transform_cell(cell)
-        cells.define(args.name, source, inputs=_names(args.inputs), outputs=_names(args.outputs))
+        cells.define(
+            args.name,
+            source,
+            inputs=_names(args.inputs),
+            outputs=_names(args.outputs),
+            deterministic=not args.no_cache,
+        )
         if args.no_run:
             return
         execution = cells.run(args.name)

@@ -548,4 +548,38 @@ def _hashable(value: Any) -> Any:
         return sorted(value, key=repr)
     if hasattr(value, "model_dump"):
         return value.model_dump(mode="json")
+    frame = _frame_hash(value)
+    if frame is not None:
+        return frame
+    if type(value).__name__ == "ndarray" and getattr(value, "dtype", None) is not None:
+        # Notebook cells pass arrays around; object arrays hold pointers, so they stay out.
+        if value.dtype.hasobject:
+            raise TypeError("cannot hash a numpy array of Python objects for caching")
+        data = value.tobytes(order="C")
+        return {
+            "$ndarray": hashlib.sha256(data).hexdigest(),
+            "dtype": str(value.dtype),
+            "shape": list(value.shape),
+        }
     raise TypeError(f"cannot hash a value of type {type(value).__name__} for caching")
+
+
+def _frame_hash(value: Any) -> dict[str, Any] | None:
+    """A pandas DataFrame or Series by its values, index, columns and dtypes (else ``None``)."""
+    kind = type(value)
+    if kind.__module__.split(".")[0] != "pandas" or kind.__name__ not in ("DataFrame", "Series"):
+        return None
+    import pandas as pd
+
+    rows = pd.util.hash_pandas_object(value, index=True).to_numpy()
+    layout = repr((list(getattr(value, "columns", [])), [str(d) for d in _dtypes(value)]))
+    return {
+        "$pandas": type(value).__name__,
+        "rows": hashlib.sha256(rows.tobytes()).hexdigest(),
+        "layout": hashlib.sha256(layout.encode()).hexdigest(),
+    }
+
+
+def _dtypes(value: Any) -> list[Any]:
+    dtypes = value.dtypes
+    return list(dtypes) if hasattr(dtypes, "__iter__") else [dtypes]

@@ -104,3 +104,14 @@ def test_service_history_feeds_the_history_view(service: Client) -> None:
     assert view.graph is not None
     assert view.graph.statuses["greet"] == "completed"  # the newest run: Grace
     assert view.graph.statuses["other"] == "cached"  # unchanged since the first run
+
+
+def test_a_live_builder_follows_runs_started_from_code() -> None:
+    p = greeting()
+    b = builder(p)  # live: its graph is one of the pipeline's displayed graphs
+    execution = p.run()
+    assert b.graph.statuses == {"name": "completed", "greet": "completed", "other": "completed"}
+    b.run_button.click()  # through the controller: fed once, not twice
+    assert b.results[-1].id != execution.id
+    assert b.graph.state.summary.execution_id == b.results[-1].id
+    b.close()

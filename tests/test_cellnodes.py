@@ -7,14 +7,8 @@ from typing import Any
 import pytest
 
 from pipeflow_nb import NodeRegistry, Pipeline, PipelineValidationError
-from pipeflow_nb.cellnodes import (
-    CellNodes,
-    cell_node_type,
-    check_publishable,
-    local_only_node_types,
-)
+from pipeflow_nb.cellnodes import CellNodes, cell_node_type
 from pipeflow_nb.nodes.builtin import builtin_definitions
-from pipeflow_nb.nodes.registry import node
 
 
 def fresh() -> tuple[CellNodes, dict[str, Any]]:
@@ -83,31 +77,6 @@ def test_a_node_id_taken_by_another_node_type_is_refused() -> None:
         cells.define("brief", "x = 1")
 
 
-def test_local_only_node_types_lists_cells_and_notebook_functions() -> None:
-    cells, _ = fresh()
-    registry = cells.pipeline.registry
-
-    @node(registry=registry, category="text")
-    def shout(text: str) -> str:
-        return text.upper()
-
-    cells.submit("a", "x = 'hi'")
-    brief = cells.pipeline.add("input:text", id="brief", text="hi")
-    cells.pipeline.add(shout, id="loud", text=brief)
-    service_types = [t for t in registry.node_types() if t.startswith(("input:", "text:t"))]
-    assert local_only_node_types(cells.pipeline, service_types) == {
-        "cell:lab-book/a": ["a"],
-        "text:shout": ["loud"],
-    }
-    with pytest.raises(PipelineValidationError) as info:
-        check_publishable(cells.pipeline, service_types)
-    message = str(info.value)
-    assert "node 'a' has type 'cell:lab-book/a', defined in a notebook cell" in message
-    assert "node 'loud' has type 'text:shout', defined in this kernel" in message
-    assert {v.rule for v in info.value.violations} == {"unknown_node_type"}
-    check_publishable(cells.pipeline, registry.node_types())  # all known: no error
-
-
 async def test_cells_run_from_inside_a_running_loop_as_in_a_kernel() -> None:
     # A kernel runs cells with its event loop already running in the thread.
     cells, ns = fresh()
@@ -115,3 +84,23 @@ async def test_cells_run_from_inside_a_running_loop_as_in_a_kernel() -> None:
     execution = cells.submit("b", "total = sum(xs)")
     assert ns["total"] == 6
     assert execution.node_run("a").status.value == "CACHED"
+
+
+def test_array_outputs_are_cached_so_only_stale_cells_rerun() -> None:
+    import numpy as np
+
+    cells, ns = fresh()
+    calls: list[str] = []
+    ns.update(np=np, calls=calls)
+    cells.submit("grid", "calls.append('grid')\ngrid = np.arange(12).reshape(3, 4)")
+    cells.submit("col", "calls.append('col')\ncol = grid.sum(axis=0)")
+    cells.submit("total", "calls.append('total')\ntotal = int(col.sum())")
+    cells.submit("col", "calls.append('col')\ncol = grid.sum(axis=0) * 2")
+    calls.clear()
+    execution = cells.run()
+    assert calls == ["total"]  # the array inputs hashed: grid and col came from the cache
+    assert ns["total"] == 132
+    # the wire description of an array output is plain JSON; the array stays in outputs
+    col_output = execution.node_run("col").output
+    assert col_output is not None and col_output.json_ == [24, 30, 36, 42]
+    assert isinstance(execution.outputs["col"]["col"], np.ndarray)

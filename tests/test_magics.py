@@ -182,3 +182,14 @@ def test_stale_nodes_are_marked_on_the_live_graph(shell: InteractiveShell) -> No
     graph.flush()
     assert graph.marks == {}
     assert graph.statuses["c"] == "completed"
+
+
+def test_no_cache_cells_rerun_every_time(shell: InteractiveShell) -> None:
+    build(shell)
+    calls: list[str] = shell.user_ns["calls"]
+    run(shell, "roll --pipeline demo --no-cache", 'calls.append("roll")\nface = len(xs)')
+    run(shell, "show --pipeline demo", 'calls.append("show")\nshown = face')
+    calls.clear()
+    execution = shell.user_ns["demo"].run()
+    assert sorted(calls) == ["roll"]  # its output is the same, so `show` stays cached
+    assert execution.node_run("roll").rerun_reason == "non-deterministic"

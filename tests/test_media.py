@@ -93,3 +93,20 @@ def test_conversions_table() -> None:
     assert isinstance(convert(still, PortType.VIDEO, PortType.IMAGE), Image)
     with pytest.raises(TypeError, match="AUDIO value cannot feed a TEXT port"):
         convert(b"", PortType.AUDIO, PortType.TEXT)
+
+
+def test_content_hash_of_arrays_and_frames() -> None:
+    import numpy as np
+    import pandas as pd
+
+    a = np.arange(6).reshape(2, 3)
+    assert content_hash(a) == content_hash(a.copy())
+    assert content_hash(a) != content_hash(a.T.copy())
+    assert content_hash(a) != content_hash(a.astype(float))
+    with pytest.raises(TypeError, match="numpy array of Python objects"):
+        content_hash(np.array([object()]))
+    df = pd.DataFrame({"x": [1, 2], "y": ["a", "b"]})
+    assert content_hash(df) == content_hash(df.copy())
+    assert content_hash(df) != content_hash(df.rename(columns={"x": "z"}))
+    assert content_hash(df) != content_hash(df.astype({"x": float}))
+    assert content_hash(df["x"]) != content_hash(df["y"])

@@ -7,6 +7,8 @@ store over HTTP, as the reference server does).
 
 from __future__ import annotations
 
+import json
+import reprlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -83,7 +85,7 @@ def to_node_output(
         elif isinstance(value, str):
             texts.append(str(value))
         elif value is not None:
-            json_values[port] = value
+            json_values[port] = _json_safe(value)
     json_value: Any = None
     if len(json_values) == 1:
         json_value = next(iter(json_values.values()))
@@ -97,6 +99,33 @@ def to_node_output(
         text="\n\n".join(texts) if texts else None,
         json_=json_value,
     )
+
+
+def _json_safe(value: Any) -> Any:
+    """The value if it is JSON; else its ``tolist()`` (numpy), else a short description.
+
+    ANY ports (notebook cell nodes, say) carry arbitrary Python objects; the wire
+    description must still serialise, while the Python value stays in ``outputs``.
+    """
+    if isinstance(value, bool | int | float):
+        return value
+    try:
+        json.dumps(value)
+        return value
+    except (TypeError, ValueError):
+        pass
+    tolist = getattr(value, "tolist", None)
+    if callable(tolist) and getattr(value, "size", _JSON_ITEMS + 1) <= _JSON_ITEMS:
+        try:
+            converted = tolist()
+            json.dumps(converted)
+            return converted
+        except (TypeError, ValueError):
+            pass
+    return {"$type": type(value).__name__, "repr": reprlib.repr(value)}
+
+
+_JSON_ITEMS = 10_000
 
 
 def stored_media(outputs: Mapping[str, Any], artifacts: ArtifactStore) -> dict[str, Any]:

@@ -15,12 +15,15 @@ from typing import TYPE_CHECKING, Any
 _LAZY: dict[str, str] = {
     "AudioPreview": "pipeflow_nb.widgets.previews",
     "BatchGrid": "pipeflow_nb.widgets.runs",
+    "Builder": "pipeflow_nb.widgets.builder",
     "ExecutionView": "pipeflow_nb.widgets.runs",
+    "HistoryView": "pipeflow_nb.widgets.history",
     "ImagePreview": "pipeflow_nb.widgets.previews",
     "Inspector": "pipeflow_nb.widgets.inspector",
     "JsonPreview": "pipeflow_nb.widgets.previews",
     "LinkPreview": "pipeflow_nb.widgets.previews",
     "OutputsStrip": "pipeflow_nb.widgets.outputs",
+    "ParamForm": "pipeflow_nb.widgets.forms",
     "PipelineGraph": "pipeflow_nb.widgets.graph",
     "TextPreview": "pipeflow_nb.widgets.previews",
     "UnloadedPreview": "pipeflow_nb.widgets.previews",
@@ -31,12 +34,15 @@ _LAZY: dict[str, str] = {
 __all__ = [
     "AudioPreview",
     "BatchGrid",
+    "Builder",
     "ExecutionView",
+    "HistoryView",
     "ImagePreview",
     "Inspector",
     "JsonPreview",
     "LinkPreview",
     "OutputsStrip",
+    "ParamForm",
     "PipelineGraph",
     "TextPreview",
     "UnloadedPreview",
@@ -59,7 +65,10 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - names the lazy attributes for type checkers
+    from pipeflow_nb.widgets.builder import Builder
+    from pipeflow_nb.widgets.forms import ParamForm
     from pipeflow_nb.widgets.graph import PipelineGraph
+    from pipeflow_nb.widgets.history import HistoryView
     from pipeflow_nb.widgets.inspector import Inspector
     from pipeflow_nb.widgets.outputs import OutputsStrip
     from pipeflow_nb.widgets.previews import (

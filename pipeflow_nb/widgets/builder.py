@@ -70,7 +70,9 @@ class Builder(w.VBox):  # type: ignore[misc]
         on_run: OnRun | None = None,
         on_publish: OnPublish | None = None,
         rng: random.Random | None = None,
+        graph: PipelineGraph | None = None,
     ):
+        """``graph``: the live graph to build on (the controller's, fed by every run)."""
         self.pipeline = pipeline
         self.on_run = on_run
         self.on_publish = on_publish
@@ -81,7 +83,7 @@ class Builder(w.VBox):  # type: ignore[misc]
         self.results: list[Any] = []
         """What ``on_run`` / ``on_publish`` returned, latest last."""
 
-        self.graph = PipelineGraph(pipeline)
+        self.graph = graph if graph is not None else PipelineGraph(pipeline)
         # Positions come from the pipeline (kept in its JSON), so the canvas uses them as is.
         self.graph.cytoscape.set_layout(name="preset", fit=True, padding=30)
         self.graph.cytoscape.max_zoom = 1.2  # a lone node stays node-sized

@@ -8,6 +8,7 @@ Screenshots land in ``test-artifacts/browser-builder/``.
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -52,6 +53,31 @@ def _wait_for(
             return
         page.wait_for_timeout(250)
     pytest.fail(f"timed out waiting for {what}; last seen: {seen()!r}")
+
+
+def _centroid(png: bytes, colour: str) -> tuple[float, float]:
+    """Mean position of the pixels near ``colour`` (a node's border: its centre)."""
+    from io import BytesIO
+
+    import numpy as np
+    from PIL import Image
+
+    rgb = np.asarray(Image.open(BytesIO(png)).convert("RGB")).astype(int)
+    hexa = colour.lstrip("#")
+    target = np.array([int(hexa[i : i + 2], 16) for i in (0, 2, 4)])
+    ys, xs = np.nonzero(np.abs(rgb - target).sum(axis=2) < 40)
+    assert len(xs), f"no {colour} pixels"
+    return float(xs.mean()), float(ys.mean())
+
+
+def _run_code(page: Any, code: str) -> None:
+    """Add a cell under the last one and run it (``insert_text`` skips auto-indent)."""
+    page.locator(".jp-Notebook .jp-Cell").last.locator(".jp-InputArea-prompt").click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")
+    page.keyboard.press("Enter")
+    page.keyboard.insert_text(code)
+    page.keyboard.press("Shift+Enter")
 
 
 def _options(select: Any) -> list[str]:
@@ -140,7 +166,25 @@ def test_palette_connect_and_cell_preview(lab: dict[str, str]) -> None:
             (ARTIFACTS / "builder-connected.png").write_bytes(canvas.screenshot())
             assert connected["text-node"] > before["text-node"] + 150, connected
 
-            # 3. The %%node cell previews its image output under the cell.
+            # 3. Dragging a node keeps its new position in the pipeline's JSON.
+            box = canvas.bounding_box()
+            assert box is not None
+            cx, cy = _centroid(canvas.screenshot(), COLOURS["text-node"])
+            page.mouse.move(box["x"] + cx, box["y"] + cy)
+            page.mouse.down()
+            page.mouse.move(box["x"] + cx + 90, box["y"] + cy + 30, steps=8)
+            page.mouse.up()
+            page.wait_for_timeout(500)
+            (ARTIFACTS / "builder-dragged.png").write_bytes(canvas.screenshot())
+            _run_code(page, 'print("POS", p.to_workflow().node("template").position)')
+            moved = page.locator(".jp-OutputArea-output", has_text="POS x=")
+            moved.first.wait_for(timeout=30_000)
+            found = re.search(r"POS x=([-\d.]+) y=([-\d.]+)", moved.first.inner_text())
+            assert found is not None, moved.first.inner_text()
+            x, y = float(found[1]), float(found[2])
+            assert x > 20 and y > 125, (x, y)  # added at (0, 120), dragged right and down
+
+            # 4. The %%node cell previews its image output under the cell.
             cell = page.locator(".jp-CodeCell").filter(
                 has=page.locator('.pf-cell-node[data-node="pic"]')
             )
