@@ -164,14 +164,16 @@ def observers_for(pipeline: Pipeline) -> list[Callable[[ExecutionEvent], None]]:
     return [GraphFeed(g) for g in open_graphs[-_MAX_FED:]]
 
 
-def show_pipeline(pipeline: Pipeline) -> PipelineGraph | None:
-    """Display the live graph of ``pipeline`` (static HTML outside a kernel)."""
+def show_pipeline(pipeline: Pipeline) -> None:
+    """Display the live graph of ``pipeline`` (static HTML outside a kernel).
+
+    Returns nothing, so ``p.show()`` as a cell's last line shows one graph, not two;
+    :func:`live_graph` gives the widget itself.
+    """
     if not _rich():
         _display_html(pipeline._static_mimebundle_()["text/html"])
-        return None
-    graph = live_graph(pipeline)
-    _display(graph)
-    return graph
+        return
+    _display(live_graph(pipeline))
 
 
 def _display(obj: Any) -> None:
@@ -268,15 +270,14 @@ def batch_bundle(batch: Batch) -> dict[str, Any]:
     return _widget_bundle(batch_grid(batch), static)
 
 
-def show_batch(
-    batch: Batch, pipeline: Pipeline | None = None, **run_options: Any
-) -> BatchGrid | None:
-    """Display the batch grid (re-runnable failures when the pipeline is known)."""
+def show_batch(batch: Batch, pipeline: Pipeline | None = None, **run_options: Any) -> None:
+    """Display the batch grid (re-runnable failures when the pipeline is known).
+
+    Returns nothing (see :func:`show_pipeline`); :func:`batch_grid` gives the widget.
+    """
     if not _rich():
         from pipeflow_nb.widgets.summary import batch_table_html
 
         _display_html(batch_table_html(batch))
-        return None
-    grid = batch_grid(batch, pipeline, **run_options)
-    _display(grid)
-    return grid
+        return
+    _display(batch_grid(batch, pipeline, **run_options))

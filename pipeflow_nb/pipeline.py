@@ -756,23 +756,24 @@ class Pipeline:
         """The output and input ports an edge joins."""
         return resolve_edge_ports(edge, self.spec_of(edge.source), self.spec_of(edge.target))
 
-    def show(self) -> Any:
+    def show(self) -> None:
         """Display the live graph (statuses, inspector, previews); ``run()`` then animates it.
 
-        Returns the graph widget, or ``None`` outside a Jupyter kernel (static HTML shown).
+        Outside a Jupyter kernel (or without ipywidgets) a static table is shown instead.
+        ``pipeflow_nb.display.live_graph(p)`` returns the widget without displaying it.
         """
         from pipeflow_nb.display import show_pipeline
 
-        return show_pipeline(self)
+        show_pipeline(self)
 
-    def show_batch(self, batch: Any, **run_options: Any) -> Any:
+    def show_batch(self, batch: Any, **run_options: Any) -> None:
         """Display a batch result as a grid whose failed runs re-run alone through this pipeline.
 
         ``run_options`` (e.g. ``engine=``) are passed to :meth:`run` for each re-run.
         """
         from pipeflow_nb.display import show_batch
 
-        return show_batch(batch, self, **run_options)
+        show_batch(batch, self, **run_options)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         from pipeflow_nb.display import pipeline_bundle

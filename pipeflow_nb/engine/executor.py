@@ -487,7 +487,7 @@ _shared_lock = threading.Lock()
 def shared_engine(registry: NodeRegistry | None = None) -> Engine:
     """The engine ``Pipeline.run`` uses for a registry (created on first use), so runs
     of pipelines on the same registry share one cache."""
-    registry = registry or default_registry()
+    registry = registry if registry is not None else default_registry()
     with _shared_lock:
         engine = _shared.get(registry)
         if engine is None:

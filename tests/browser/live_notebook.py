@@ -82,12 +82,13 @@ p.add("text:shout", id="shout", label="Shout", text=b)
 engine = Engine(reg, artifacts=pf.ArtifactStore(tempfile.mkdtemp()))
 
 q = pf.Pipeline("batch demo", registry=reg)
-q.add("text:picky", id="picky", text=q.add("input:brief", id="brief"))
+picky = q.add("text:picky", id="picky", text=q.add("input:brief", id="brief"))
 """
 
 BATCH = """\
+q.show()
 batch = q.run_batch({"brief.text": ["calm sea", "bad storm", "dawn"]}, engine=engine)
-grid = q.show_batch(batch, engine=engine)
+q.show_batch(batch, engine=engine)
 """
 
 FIX = """\

@@ -310,6 +310,17 @@ def test_live_graph_renders_animates_and_inspects(lab: dict[str, str], chromium:
             assert grid.locator('.pf-batch-row[data-status="completed"]').count() == 3
             assert grid.locator(".pf-rerun").count() == 0
             grid.screenshot(path=str(ARTIFACTS / "batch-grid.png"))
+            # q.show() drew the batch pipeline; the re-run animated it: the brief came from
+            # the cache (same input as the failed run), the fixed node completed.
+            q_graph = page.locator(".pf-graph-canvas").nth(1)
+            q_graph.scroll_into_view_if_needed()
+            page.wait_for_timeout(600)
+            q_png = q_graph.screenshot()
+            (ARTIFACTS / "batch-pipeline-graph.png").write_bytes(q_png)
+            q_counts = _counts(q_png)
+            assert q_counts["completed"] > NODE_PIXELS, q_counts
+            assert q_counts["cached"] > NODE_PIXELS, q_counts
+            assert q_counts["failed"] < NODE_PIXELS, q_counts
             page.locator(".pf-pipeline-graph").first.screenshot(
                 path=str(ARTIFACTS / "pipeline-graph.png")
             )

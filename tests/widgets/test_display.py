@@ -151,7 +151,7 @@ def test_rerun_overrides_split_node_and_param() -> None:
 def test_show_outside_a_kernel_prints_the_static_table(
     registry: NodeRegistry, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert demo_pipeline(registry).show() is None
+    demo_pipeline(registry).show()
     assert "IPython.core.display.HTML" in capsys.readouterr().out
 
 
