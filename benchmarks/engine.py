@@ -507,6 +507,12 @@ def main() -> None:
         rows += w5(max(3, rounds // 3), store, calibrate(0.1))
     print(f"\ncpu work per W2 node: {loops50} loop iterations (~50 µs)\n")
     print_table(rows)
+    for r in rows:
+        if r["workload"] == "W5" and r["contender"] != r["baseline"]:
+            print(
+                f"W5 speed-up of {r['contender']} over the local engine: {1 / r['ratio']:.2f}x "
+                "(multiprocessing.Pool(2) is what two processes give on this machine now)"
+            )
     if want("MEM"):
         engine_rss = peak_rss("engine batch", loops50)
         hamilton_rss = peak_rss("hamilton", loops50)

@@ -618,12 +618,14 @@ class Pipeline:
         force: bool = False,
         raise_on_failure: bool = True,
         engine: Engine | None = None,
+        target_node_id: str | NodeHandle | None = None,
         **options: Any,
     ) -> Execution:
         """Run the pipeline on the engine and return the :class:`Execution`.
 
         ``inputs`` sets input nodes' values and ``overrides`` params, by node id;
-        ``target`` runs that node and its ancestors only; ``force`` ignores the cache.
+        ``target`` (or ``target_node_id``) runs that node and its ancestors only;
+        ``force`` ignores the cache.
         Other options (``observers``, ``fail_fast``, ``node_timeout_s``, ``trigger_data``,
         ...) go to :meth:`Engine.execute`. A failed run raises
         :class:`~pipeflow_nb.errors.ExecutionFailed` carrying the execution (a cancelled one
@@ -632,6 +634,7 @@ class Pipeline:
         from pipeflow_nb.errors import ExecutionCancelled, ExecutionFailed
         from pipeflow_nb.models.execution import ExecutionStatus
 
+        target = target if target is not None else target_node_id
         target_id = target.id if isinstance(target, NodeHandle) else target
         options["observers"] = (*options.get("observers", ()), *self._display_observers())
         execution = await self._engine(engine).execute(
@@ -657,6 +660,7 @@ class Pipeline:
         force: bool = False,
         raise_on_failure: bool = True,
         engine: Engine | None = None,
+        target_node_id: str | NodeHandle | None = None,
         **options: Any,
     ) -> Execution:
         """Run the pipeline and wait for it: works in a script and in a running kernel.
@@ -673,6 +677,7 @@ class Pipeline:
                 force=force,
                 raise_on_failure=raise_on_failure,
                 engine=engine,
+                target_node_id=target_node_id,
                 **options,
             )
         )

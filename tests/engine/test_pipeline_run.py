@@ -24,7 +24,8 @@ def test_run_returns_the_execution(registry: NodeRegistry, engine: Engine) -> No
     execution = p.run(engine=engine, inputs={src: 5})
     assert execution.status == ExecutionStatus.COMPLETED
     assert execution.output(doubled.id) == 10
-    assert p.run(engine=engine, target=src).node_runs[0].node_id == src.id
+    assert [r.node_id for r in p.run(engine=engine, target=src).node_runs] == [src.id]
+    assert [r.node_id for r in p.run(engine=engine, target_node_id=src.id).node_runs] == [src.id]
 
 
 def test_run_raises_execution_failed_carrying_the_execution(
