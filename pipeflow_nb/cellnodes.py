@@ -32,7 +32,7 @@ from pipeflow_nb.history import RunHistory
 from pipeflow_nb.models.execution import Execution, ExecutionStatus, NodeStatus
 from pipeflow_nb.models.nodespec import NodeTypeSpec
 from pipeflow_nb.models.ports import Port, PortType
-from pipeflow_nb.models.workflow import Rule, Violation
+from pipeflow_nb.models.workflow import Rule, Violation, Workflow
 from pipeflow_nb.nodes.registry import NodeDefinition
 from pipeflow_nb.pipeline import Pipeline
 from pipeflow_nb.running import run_pipeline
@@ -113,10 +113,14 @@ class CellNodes:
         self._ran: set[str] = set()
         self._marked_at: dict[str, Any] = {}
         self.executions: list[Execution] = []
-        """Every execution this controller ran, oldest first."""
-        self.history = RunHistory(pipeline)
+        """Every run of the pipeline since this controller exists, oldest first."""
+        self.history = RunHistory(pipeline, follow=False)
         """The same runs with the graph each ran, for the history widget."""
         self._listeners: list[Callable[[Mapping[str, str]], None]] = []
+        self._seen: set[str] = set()
+        # Runs started anywhere (``pipeline.run()`` in a later cell too) update the namespace.
+        self.unsubscribe = pipeline.on_run(self._on_run)
+        """Stop following the pipeline's runs."""
 
     def __repr__(self) -> str:
         return f"CellNodes({self.pipeline.name!r}: {len(self._cells)} cells)"
@@ -357,10 +361,23 @@ class CellNodes:
         """
         workflow = self.pipeline.to_workflow()
         execution = self._runner(self.pipeline, target)
-        self.executions.append(execution)
-        self.history.record(execution, workflow)
-        self.record(execution)
+        self._take(execution, workflow, {})
         return execution
+
+    def _on_run(
+        self, execution: Execution, workflow: Workflow, overrides: dict[str, dict[str, Any]]
+    ) -> None:
+        self._take(execution, workflow, overrides)
+
+    def _take(
+        self, execution: Execution, workflow: Workflow, overrides: dict[str, dict[str, Any]]
+    ) -> None:
+        if execution.id in self._seen:
+            return
+        self._seen.add(execution.id)
+        self.executions.append(execution)
+        self.history.record(execution, workflow, overrides)
+        self.record(execution)
 
     def record(self, execution: Execution) -> None:
         """Take note of a run: clear refreshed stale marks, push the cells' outputs."""

@@ -6,8 +6,9 @@ It keeps executions (newest first) with the workflow each one ran, from local ru
 them to any :class:`~pipeflow_nb.widgets.history.HistoryView` it made, loading media
 bytes first so the widget never touches a file.
 
->>> history = RunHistory(p)
->>> history.run()                        # p.run(), remembered with its graph
+>>> history = RunHistory(p)               # follows every run of p from now on
+>>> p.run()                              # remembered with its graph
+>>> history.run()                        # the same, failures kept rather than raised
 >>> history.run(overrides={"brief": {"text": "a fox"}})
 >>> history.view().compare(0, 1)
 """
@@ -15,7 +16,7 @@ bytes first so the widget never touches a file.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pipeflow_nb.models.execution import Execution
@@ -32,11 +33,16 @@ __all__ = ["RunHistory"]
 class RunHistory:
     """Executions of a pipeline, newest first, with the workflow each one ran."""
 
-    def __init__(self, pipeline: Pipeline | None = None, *, limit: int = 200):
+    def __init__(self, pipeline: Pipeline | None = None, *, limit: int = 200, follow: bool = True):
+        """``follow``: record every run of ``pipeline``, wherever it was started."""
         self.pipeline = pipeline
         self.limit = limit
         self._entries: list[HistoryEntry] = []
         self._views: weakref.WeakSet[HistoryView] = weakref.WeakSet()
+        self.unsubscribe: Callable[[], None] = lambda: None
+        """Stop following the pipeline's runs."""
+        if pipeline is not None and follow:
+            self.unsubscribe = pipeline.on_run(self._on_run)
 
     def __repr__(self) -> str:
         name = self.pipeline.name if self.pipeline is not None else "-"
@@ -64,6 +70,11 @@ class RunHistory:
         self._feed()
         return entry
 
+    def _on_run(
+        self, execution: Execution, workflow: Workflow, overrides: dict[str, dict[str, Any]]
+    ) -> None:
+        self.record(execution, workflow, overrides)
+
     def extend(self, executions: Iterable[Execution], workflow: Workflow | None = None) -> None:
         """Add runs from elsewhere (a service's history), newest first as given.
 
@@ -84,7 +95,7 @@ class RunHistory:
         options.pop("raise_on_failure", None)
         workflow = self.pipeline.to_workflow()
         execution = run_pipeline(self.pipeline, options.pop("target", None), **options)
-        self.record(execution, workflow, options.get("overrides"))
+        self.record(execution, workflow, options.get("overrides"))  # kept once: same id
         return execution
 
     def view(self) -> HistoryView:

@@ -41,6 +41,7 @@ from pipeflow_nb.nodes.registry import NodeDefinition, NodeFunction, NodeRegistr
 
 if TYPE_CHECKING:
     from pipeflow_nb.engine import Engine
+    from pipeflow_nb.models.execution import Execution
 
 __all__ = ["Change", "InputRef", "NodeHandle", "OutputRef", "Pipeline"]
 
@@ -136,6 +137,8 @@ class NodeHandle:
 
 Source = NodeHandle | OutputRef
 Target = NodeHandle | InputRef
+RunListener = Callable[["Execution", Workflow, dict[str, dict[str, Any]]], None]
+"""``callback(execution, workflow, overrides)``, called after each run (:meth:`Pipeline.on_run`)."""
 
 
 class Pipeline:
@@ -154,6 +157,7 @@ class Pipeline:
         self._nodes: dict[str, _Node] = {}
         self._edges: dict[str, WireEdge] = {}
         self._listeners: list[Callable[[Change], None]] = []
+        self._run_listeners: list[RunListener] = []
         self.workflow_id: str | None = None
         """The service id, once published."""
         self._meta: dict[str, Any] = {}
@@ -196,6 +200,17 @@ class Pipeline:
         """Call ``callback(change)`` after every edit; returns a function that unsubscribes."""
         self._listeners.append(callback)
         return lambda: self._listeners.remove(callback) if callback in self._listeners else None
+
+    def on_run(self, callback: RunListener) -> Callable[[], None]:
+        """Call ``callback(execution, workflow, overrides)`` after every run of the pipeline.
+
+        ``workflow`` is the graph as it ran and ``overrides`` the params given for that run
+        only. Returns a function that unsubscribes.
+        """
+        self._run_listeners.append(callback)
+        return lambda: (
+            self._run_listeners.remove(callback) if callback in self._run_listeners else None
+        )
 
     def _emit(self, change: Change) -> None:
         for listener in list(self._listeners):
@@ -637,14 +652,17 @@ class Pipeline:
         target = target if target is not None else target_node_id
         target_id = target.id if isinstance(target, NodeHandle) else target
         options["observers"] = (*options.get("observers", ()), *self._display_observers())
+        workflow = self.to_workflow()
         execution = await self._engine(engine).execute(
-            self.to_workflow(),
+            workflow,
             inputs=_by_id(inputs),
             overrides=_by_id(overrides),
             target_node_id=target_id,
             force=force,
             **options,
         )
+        for listener in list(self._run_listeners):
+            listener(execution, workflow, _by_id(overrides) or {})
         if raise_on_failure and execution.status == ExecutionStatus.FAILED:
             raise ExecutionFailed(execution)
         if raise_on_failure and execution.status == ExecutionStatus.CANCELLED:

@@ -136,3 +136,22 @@ def test_reprs_are_deterministic() -> None:
     p = _poster()
     assert repr(p) == "Pipeline('poster': 4 nodes, 3 edges)"
     assert repr(p["brief"]) == "<input:text node 'brief'>"
+
+
+def test_on_run_hears_every_run_with_its_graph_and_overrides() -> None:
+    from pipeflow_nb.nodes.builtin import builtin_definitions
+    from pipeflow_nb.nodes.registry import NodeRegistry as Registry
+
+    p = Pipeline("heard", registry=Registry(builtin_definitions()))
+    name = p.add("input:text", id="name", text="Ada")
+    heard: list[tuple[str, list[str], dict[str, dict[str, object]]]] = []
+    stop = p.on_run(lambda e, wf, ov: heard.append((e.status.value, wf.node_ids, ov)))
+    p.run()
+    p.run(overrides={name: {"text": "Grace"}})
+    assert heard == [
+        ("COMPLETED", ["name"], {}),
+        ("COMPLETED", ["name"], {"name": {"text": "Grace"}}),
+    ]
+    stop()
+    p.run()
+    assert len(heard) == 2

@@ -116,7 +116,7 @@ def test_palette_connect_and_cell_preview(lab: dict[str, str]) -> None:
             assert "Error displaying widget" not in page.inner_text("body")
 
             # 1. A palette click adds a node, drawn on the canvas.
-            builder.locator(".pf-palette-item", has_text="Template").first.click()
+            builder.locator('.pf-palette-item[title^="text:template:"]').click()
             picker = builder.locator(".pf-node-picker select")
             _wait_for(
                 lambda: "template" in _options(picker),
