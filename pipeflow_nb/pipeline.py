@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from html import escape
@@ -632,6 +633,7 @@ class Pipeline:
         from pipeflow_nb.models.execution import ExecutionStatus
 
         target_id = target.id if isinstance(target, NodeHandle) else target
+        options["observers"] = (*options.get("observers", ()), *self._display_observers())
         execution = await self._engine(engine).execute(
             self.to_workflow(),
             inputs=_by_id(inputs),
@@ -689,13 +691,24 @@ class Pipeline:
         ``iterator_configs`` is a list of ``{"nodeId", "param", "values"}`` configs, or a
         dict ``{"node" or "node.param": values}``; ``mode`` is ``"zip"`` or ``"product"``.
         """
-        return await self._engine(engine).execute_batch(
+        options["observers"] = (*options.get("observers", ()), *self._display_observers())
+        batch = await self._engine(engine).execute_batch(
             self.to_workflow(),
             _iterator_configs(iterator_configs),
             mode=mode,
             max_parallel=max_parallel,
             **options,
         )
+        display = sys.modules.get("pipeflow_nb.display")
+        if display is not None:
+            display.remember_batch(batch, self)
+        return batch
+
+    def _display_observers(self) -> list[Callable[[Any], None]]:
+        # Live graphs of this pipeline on screen animate its runs. Only a session that has
+        # displayed something has loaded the display module; others pay nothing.
+        display = sys.modules.get("pipeflow_nb.display")
+        return [] if display is None else list(display.observers_for(self))
 
     def run_batch(
         self,
@@ -743,7 +756,31 @@ class Pipeline:
         """The output and input ports an edge joins."""
         return resolve_edge_ports(edge, self.spec_of(edge.source), self.spec_of(edge.target))
 
+    def show(self) -> None:
+        """Display the live graph (statuses, inspector, previews); ``run()`` then animates it.
+
+        Outside a Jupyter kernel (or without ipywidgets) a static table is shown instead.
+        ``pipeflow_nb.display.live_graph(p)`` returns the widget without displaying it.
+        """
+        from pipeflow_nb.display import show_pipeline
+
+        show_pipeline(self)
+
+    def show_batch(self, batch: Any, **run_options: Any) -> None:
+        """Display a batch result as a grid whose failed runs re-run alone through this pipeline.
+
+        ``run_options`` (e.g. ``engine=``) are passed to :meth:`run` for each re-run.
+        """
+        from pipeflow_nb.display import show_batch
+
+        show_batch(batch, self, **run_options)
+
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        from pipeflow_nb.display import pipeline_bundle
+
+        return pipeline_bundle(self, self._static_mimebundle_())
+
+    def _static_mimebundle_(self) -> dict[str, Any]:
         rows = "".join(
             f"<tr><td><code>{escape(n.id)}</code></td><td>{escape(n.node_type)}</td>"
             f"<td>{escape(n.label)}</td></tr>"

@@ -20,6 +20,7 @@ from pipeflow_nb.models.execution import Batch, Execution, IteratorConfig
 
 if TYPE_CHECKING:
     from pipeflow_nb.engine.executor import Engine
+    from pipeflow_nb.engine.plan import CompiledWorkflow
     from pipeflow_nb.models.workflow import Workflow
     from pipeflow_nb.pipeline import Pipeline
 
@@ -100,7 +101,7 @@ def _param_of(engine: Engine, workflow: Workflow, config: IteratorConfig) -> str
 
 async def run_batch(
     engine: Engine,
-    workflow: Workflow | Pipeline,
+    workflow: Workflow | Pipeline | CompiledWorkflow,
     iterator_configs: Sequence[IteratorConfig | Mapping[str, Any]],
     *,
     mode: Literal["zip", "product"] = "zip",
@@ -136,14 +137,16 @@ async def run_batch(
         return merged
 
     # Check every combination's params before anything runs, so bad input loses nothing.
-    for values in combos:
+    prepared = [
         compiled.prepare(overrides=overrides_for(values), artifacts=engine.artifacts)
+        for values in combos
+    ]
 
     async def lane() -> None:
         for index in queue:
             runs[index] = await engine.execute(
-                compiled.workflow,
-                overrides=overrides_for(combos[index]),
+                compiled,  # already compiled and checked: skips the lookup
+                _prepared=prepared[index],
                 batch_id=batch_id,
                 workflow_id=workflow_id,
                 input_index=index,

@@ -151,8 +151,18 @@ class Cache:
         return outputs
 
     def put(self, key: str, outputs: Mapping[str, Any], *, persist: bool = False) -> None:
-        """Store outputs in memory and, with ``persist``, on disk."""
-        self._remember(key, dict(outputs))
+        """Store outputs in memory and, with ``persist``, on disk.
+
+        Media are kept in memory as values read lazily from the artifact store, so a
+        long batch does not hold every image it made in RAM.
+        """
+        remembered = dict(outputs)
+        for port, value in remembered.items():
+            if isinstance(value, Media) or (
+                isinstance(value, list) and value and isinstance(value[0], Media)
+            ):
+                remembered[port] = self._revive(self._freeze(value))
+        self._remember(key, remembered)
         if persist and self.root is not None:
             self._write(key, outputs)
 

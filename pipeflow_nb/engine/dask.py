@@ -33,6 +33,7 @@ from pipeflow_nb.models.workflow import Workflow
 if TYPE_CHECKING:
     from distributed import Client
 
+    from pipeflow_nb.engine.plan import CompiledWorkflow
     from pipeflow_nb.pipeline import Pipeline
 
 __all__ = ["DaskRunner"]
@@ -121,7 +122,7 @@ class DaskRunner:
     # --- whole runs ------------------------------------------------------------------------
     async def execute(
         self,
-        workflow: Workflow | Pipeline,
+        workflow: Workflow | Pipeline | CompiledWorkflow,
         *,
         observers: Sequence[Observer] = (),
         **kwargs: Any,
@@ -140,7 +141,7 @@ class DaskRunner:
 
     async def execute_batch(
         self,
-        workflow: Workflow | Pipeline,
+        workflow: Workflow | Pipeline | CompiledWorkflow,
         iterator_configs: Sequence[IteratorConfig | Mapping[str, Any]],
         *,
         mode: Literal["zip", "product"] = "zip",

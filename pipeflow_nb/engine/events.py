@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
@@ -30,8 +31,8 @@ class EventHub:
         self._observers = list(observers)
         self._queues: list[asyncio.Queue[Any]] = []
         self._history: list[Any] = []
-        self._outbox: list[Any] = []
-        self._lock = threading.Lock()
+        # A deque: appends from workers and pops on the loop are atomic without a lock.
+        self._outbox: deque[Any] = deque()
         self._scheduled = False
         self.finished = False
 
@@ -44,24 +45,31 @@ class EventHub:
         return list(self._history)
 
     def emit(self, event: Any) -> None:
-        """Queue an event for delivery on the loop (callable from any thread)."""
-        with self._lock:
-            self._outbox.append(event)
-            if self._scheduled:
-                return
+        """Queue an event for delivery on the loop (callable from any thread).
+
+        On the loop thread a flush is scheduled; other threads only queue the event, and
+        their owner calls :meth:`wake` (or flushes on the loop) when delivery is due, so a
+        worker running many small nodes does not wake the loop for every event.
+        """
+        self._outbox.append(event)
+        if self._scheduled or threading.get_ident() != self._loop_thread:
+            return
+        self._scheduled = True
+        self._loop.call_soon(self.flush)
+
+    def wake(self) -> None:
+        """Schedule delivery of queued events from another thread."""
+        if self._outbox and not self._scheduled:
+            # A second flush scheduled by a race is harmless: it finds nothing to do.
             self._scheduled = True
-        if threading.get_ident() == self._loop_thread:
-            self._loop.call_soon(self.flush)
-        else:
             self._loop.call_soon_threadsafe(self.flush)
 
     def flush(self) -> None:
-        """Deliver the queued events now (loop thread only)."""
-        with self._lock:
-            batch, self._outbox = self._outbox, []
-            self._scheduled = False
-        for event in batch:
-            self._deliver(event)
+        """Deliver the queued events now, in order (loop thread only)."""
+        self._scheduled = False
+        outbox = self._outbox
+        while outbox:
+            self._deliver(outbox.popleft())
 
     def emit_now(self, event: Any) -> None:
         """Deliver queued events, then this one, immediately (loop thread only)."""

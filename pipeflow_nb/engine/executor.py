@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import itertools
 import threading
 import uuid
 import weakref
@@ -23,8 +24,11 @@ from pipeflow_nb.artifacts import ArtifactStore
 from pipeflow_nb.engine.cache import Cache
 from pipeflow_nb.engine.events import Observer
 from pipeflow_nb.engine.outputs import UrlFor, artifact_url
-from pipeflow_nb.engine.plan import CompiledWorkflow, compile_workflow
-from pipeflow_nb.engine.scheduler import RunOptions, Scheduler
+from pipeflow_nb.engine.plan import CompiledWorkflow, Step, compile_workflow
+from pipeflow_nb.engine.runstate import RunOptions
+from pipeflow_nb.engine.scheduler import Scheduler
+from pipeflow_nb.engine.slots import Slots
+from pipeflow_nb.engine.workers import SyncWorkers
 from pipeflow_nb.models.events import ExecutionEvent
 from pipeflow_nb.models.execution import Batch, Execution, IteratorConfig
 from pipeflow_nb.models.workflow import Workflow
@@ -38,9 +42,13 @@ __all__ = ["Engine", "ExecutionHandle", "new_execution_id", "shared_engine"]
 _COMPILED_KEEP = 32
 
 
+_ID_PREFIX = uuid.uuid4().hex[:12]
+_ID_COUNTER = itertools.count()
+
+
 def new_execution_id() -> str:
-    """A fresh ``exec_…`` id."""
-    return f"exec_{uuid.uuid4().hex[:20]}"
+    """A fresh ``exec_…`` id: a random per-process prefix and a counter (20 hex digits)."""
+    return f"exec_{_ID_PREFIX}{next(_ID_COUNTER) & 0xFFFFFFFF:08x}"
 
 
 class ExecutionHandle:
@@ -97,8 +105,9 @@ class Engine:
     stores media outputs; ``cache`` is a :class:`Cache` (``None``: memory plus disk under
     the artifact store; ``False``: no caching); ``max_concurrency`` bounds the nodes
     running at once and ``type_limits`` the runs of given node types at once (a node
-    type's own ``concurrency`` applies too); ``url_for(key)`` gives the URL of a stored
-    artifact in :class:`NodeOutput`.
+    type's own ``concurrency`` applies too), both across all of this engine's
+    executions; ``url_for(key)`` gives the URL of a stored artifact in
+    :class:`NodeOutput`.
     """
 
     def __init__(
@@ -122,6 +131,9 @@ class Engine:
         self.type_limits = dict(type_limits or {})
         self.url_for: UrlFor = url_for or artifact_url
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
+        self._workers: SyncWorkers | None = None
+        self.slots = Slots(max_concurrency)
+        """Running-node counts shared by every execution (the limits are engine-wide)."""
         self._compiled: OrderedDict[int, CompiledWorkflow] = OrderedDict()
         self._inflight: dict[str, concurrent.futures.Future[None]] = {}
         self._lock = threading.Lock()
@@ -143,7 +155,7 @@ class Engine:
 
     # --- resources -------------------------------------------------------------------------
     def thread_pool(self) -> concurrent.futures.ThreadPoolExecutor:
-        """The worker threads for sync nodes (created on first use)."""
+        """Threads for sync nodes with a timeout and offloaded calls (created on first use)."""
         if self._pool is None:
             with self._lock:
                 if self._pool is None:
@@ -153,8 +165,20 @@ class Engine:
                     )
         return self._pool
 
+    @property
+    def workers(self) -> SyncWorkers:
+        """The threads that run sync nodes (started on demand)."""
+        if self._workers is None:
+            with self._lock:
+                if self._workers is None:
+                    self._workers = SyncWorkers(self.max_concurrency)
+        return self._workers
+
     def close(self) -> None:
         """Release the worker threads (running sync nodes finish first)."""
+        if self._workers is not None:
+            self._workers.close()
+            self._workers = None
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
@@ -186,10 +210,16 @@ class Engine:
         self._offload_types = frozenset(node_types) if call is not None else frozenset()
         self._offload_call = call
 
+    def offloads_any(self) -> bool:
+        """Whether any node type is sent elsewhere to run."""
+        return bool(self._offload_types)
+
     def offload_for(
         self, definition: NodeDefinition
     ) -> Callable[[Callable[..., Any], dict[str, Any]], Any] | None:
         """How calls of this node type leave the process, if they do."""
+        if not self._offload_types:
+            return None
         if definition.node_type in self._offload_types and definition.context_arg is None:
             return self._offload_call
         return None
@@ -210,8 +240,10 @@ class Engine:
             future.set_result(None)
 
     # --- compiling -------------------------------------------------------------------------
-    def compile(self, workflow: Workflow | Pipeline) -> CompiledWorkflow:
+    def compile(self, workflow: Workflow | Pipeline | CompiledWorkflow) -> CompiledWorkflow:
         """Validate and wire up a workflow (kept for the workflow object's reuse)."""
+        if isinstance(workflow, CompiledWorkflow):
+            workflow = workflow.workflow
         wf = _as_workflow(workflow)
         compiled = self._compiled.get(id(wf))
         registry = self.registry
@@ -223,15 +255,66 @@ class Engine:
             self._compiled.move_to_end(id(wf))
             return compiled
         compiled = compile_workflow(wf, registry)
+        compiled.limits = self.type_limits_for(s.definition for s in compiled.steps.values())
         self._compiled[id(wf)] = compiled
         while len(self._compiled) > _COMPILED_KEEP:
             self._compiled.popitem(last=False)
         return compiled
 
     # --- running ---------------------------------------------------------------------------
+    def _scheduler(
+        self,
+        workflow: Workflow | Pipeline | CompiledWorkflow,
+        *,
+        inputs: Mapping[str, Any] | None,
+        overrides: Mapping[str, Mapping[str, Any]] | None,
+        target_node_id: str | None,
+        trigger_data: Mapping[str, Any] | None,
+        force: bool,
+        execution_id: str | None,
+        workflow_id: str | None,
+        batch_id: str | None,
+        input_index: int | None,
+        run_index_in_batch: int | None,
+        observers: Sequence[Observer],
+        fail_fast: bool,
+        node_timeout_s: float | None,
+        pinned: Iterable[str],
+        keep_media_in_memory: bool,
+        prepared: tuple[dict[str, Step], list[str]] | None = None,
+    ) -> Scheduler:
+        loop = asyncio.get_running_loop()
+        if prepared is not None and isinstance(workflow, CompiledWorkflow):
+            compiled = workflow  # a batch run: compiled and checked once for the batch
+            steps, order = prepared
+        else:
+            compiled = self.compile(workflow)
+            steps, order = prepared or compiled.prepare(
+                inputs=inputs,
+                overrides=overrides,
+                target_node_id=target_node_id,
+                pinned=frozenset(pinned),
+                artifacts=self.artifacts,
+            )
+        wf = compiled.workflow
+        options = RunOptions(
+            execution_id=execution_id or new_execution_id(),
+            workflow_id=workflow_id or wf.id,
+            identity=workflow_id or wf.id or wf.name,
+            batch_id=batch_id,
+            input_index=input_index,
+            run_index_in_batch=run_index_in_batch,
+            trigger_data=dict(trigger_data) if trigger_data is not None else None,
+            force=force,
+            fail_fast=fail_fast,
+            node_timeout_s=node_timeout_s,
+            keep_media_in_memory=keep_media_in_memory,
+        )
+        return Scheduler(self, steps, order, options, loop, observers, limits=compiled.limits)
+
     def start(
         self,
-        workflow: Workflow | Pipeline,
+        workflow: Workflow | Pipeline | CompiledWorkflow,
         *,
         inputs: Mapping[str, Any] | None = None,
         overrides: Mapping[str, Mapping[str, Any]] | None = None,
@@ -256,36 +339,30 @@ class Engine:
         :class:`~pipeflow_nb.errors.PipelineValidationError` naming the node, before
         anything runs. See :meth:`execute` for the arguments.
         """
-        loop = asyncio.get_running_loop()
-        compiled = self.compile(workflow)
-        steps, order = compiled.prepare(
+        scheduler = self._scheduler(
+            workflow,
             inputs=inputs,
             overrides=overrides,
             target_node_id=target_node_id,
-            pinned=frozenset(pinned),
-            artifacts=self.artifacts,
-        )
-        wf = compiled.workflow
-        options = RunOptions(
-            execution_id=execution_id or new_execution_id(),
-            workflow_id=workflow_id or wf.id,
-            identity=workflow_id or wf.id or wf.name,
+            trigger_data=trigger_data,
+            force=force,
+            execution_id=execution_id,
+            workflow_id=workflow_id,
             batch_id=batch_id,
             input_index=input_index,
             run_index_in_batch=run_index_in_batch,
-            trigger_data=dict(trigger_data) if trigger_data is not None else None,
-            force=force,
+            observers=observers,
             fail_fast=fail_fast,
             node_timeout_s=node_timeout_s,
+            pinned=pinned,
             keep_media_in_memory=keep_media_in_memory,
         )
-        scheduler = Scheduler(self, steps, order, options, loop, observers)
-        task = loop.create_task(_drive(scheduler, cancel))
+        task = scheduler.loop.create_task(_drive(scheduler, cancel))
         return ExecutionHandle(scheduler, task)
 
     async def execute(
         self,
-        workflow: Workflow | Pipeline,
+        workflow: Workflow | Pipeline | CompiledWorkflow,
         *,
         inputs: Mapping[str, Any] | None = None,
         overrides: Mapping[str, Mapping[str, Any]] | None = None,
@@ -303,6 +380,7 @@ class Engine:
         node_timeout_s: float | None = None,
         pinned: Iterable[str] = (),
         keep_media_in_memory: bool = True,
+        _prepared: tuple[dict[str, Step], list[str]] | None = None,
     ) -> Execution:
         """Run a workflow to the end and return the :class:`Execution`.
 
@@ -315,7 +393,7 @@ class Engine:
         timeout wins); ``pinned`` node ids may be served from the cache even when their
         type is non-deterministic. A failed run is returned with status ``FAILED``.
         """
-        handle = self.start(
+        scheduler = self._scheduler(
             workflow,
             inputs=inputs,
             overrides=overrides,
@@ -329,21 +407,17 @@ class Engine:
             run_index_in_batch=run_index_in_batch,
             observers=observers,
             fail_fast=fail_fast,
-            cancel=cancel,
             node_timeout_s=node_timeout_s,
             pinned=pinned,
             keep_media_in_memory=keep_media_in_memory,
+            prepared=_prepared,
         )
-        try:
-            return await handle.result()
-        except asyncio.CancelledError:
-            handle.cancel()
-            await asyncio.wait([handle._task])
-            raise
+        # Awaited directly (no task of its own): a cancelled caller cancels the run.
+        return await _drive(scheduler, cancel)
 
     async def execute_batch(
         self,
-        workflow: Workflow | Pipeline,
+        workflow: Workflow | Pipeline | CompiledWorkflow,
         iterator_configs: Sequence[IteratorConfig | Mapping[str, Any]],
         *,
         mode: Literal["zip", "product"] = "zip",
@@ -393,7 +467,9 @@ async def _drive(scheduler: Scheduler, cancel: asyncio.Event | threading.Event |
         watcher.cancel()
 
 
-def _as_workflow(workflow: Workflow | Pipeline) -> Workflow:
+def _as_workflow(workflow: Workflow | Pipeline | CompiledWorkflow) -> Workflow:
+    if isinstance(workflow, CompiledWorkflow):
+        return workflow.workflow
     if isinstance(workflow, Workflow):
         return workflow
     to_workflow = getattr(workflow, "to_workflow", None)
@@ -411,7 +487,7 @@ _shared_lock = threading.Lock()
 def shared_engine(registry: NodeRegistry | None = None) -> Engine:
     """The engine ``Pipeline.run`` uses for a registry (created on first use), so runs
     of pipelines on the same registry share one cache."""
-    registry = registry or default_registry()
+    registry = registry if registry is not None else default_registry()
     with _shared_lock:
         engine = _shared.get(registry)
         if engine is None:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from pipeflow_nb.artifacts import ArtifactStore
+from pipeflow_nb.engine._fast import build
 from pipeflow_nb.media import Audio, Image, Media, Video
 from pipeflow_nb.models.execution import MediaRef, NodeOutput
 from pipeflow_nb.sources import ARTIFACT_SCHEME
@@ -35,7 +36,8 @@ def _media_ref(media: Media, port: str, artifacts: ArtifactStore, url_for: UrlFo
         width, height, duration_ms = meta.get("width"), meta.get("height"), meta.get("duration_ms")
     elif isinstance(media, Audio):
         duration_ms = media.metadata.get("duration_ms")
-    return MediaRef.model_construct(
+    return build(
+        MediaRef,
         url=url_for(key),
         content_type=media.content_type,
         width=width,
@@ -57,6 +59,11 @@ def to_node_output(
     text (several text ports are joined by blank lines); everything else is JSON (one
     value, or a dict by port when several ports hold JSON).
     """
+    if len(outputs) == 1:
+        (value,) = outputs.values()
+        if isinstance(value, int | float | bool | dict) or value is None:
+            # The common case of one JSON or number output, without the general walk.
+            return build(NodeOutput, images=[], videos=[], audio=[], text=None, json_=value)
     refs: dict[str, list[MediaRef]] = {"images": [], "videos": [], "audio": []}
     texts: list[str] = []
     json_values: dict[str, Any] = {}
@@ -82,7 +89,8 @@ def to_node_output(
         json_value = next(iter(json_values.values()))
     elif json_values:
         json_value = json_values
-    return NodeOutput.model_construct(
+    return build(
+        NodeOutput,
         images=refs["images"],
         videos=refs["videos"],
         audio=refs["audio"],

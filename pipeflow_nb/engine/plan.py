@@ -50,6 +50,8 @@ class Step:
     children: list[str] = field(default_factory=list)
     pinned: bool = False
     """A non-deterministic node the user pinned: its cached outputs may be reused."""
+    is_async: bool = False
+    """Its function is a coroutine function (runs on the loop)."""
 
     @property
     def node_type(self) -> str:
@@ -65,6 +67,8 @@ class CompiledWorkflow:
     steps: dict[str, Step]
     order: list[str]
     """Node ids in topological order."""
+    limits: dict[str, int] = field(default_factory=dict)
+    """Per-node-type concurrency limits that apply (set by the engine compiling it)."""
 
     def prepare(
         self,
@@ -135,6 +139,7 @@ class CompiledWorkflow:
                 parents=base.parents,
                 children=base.children,
                 pinned=base.pinned or node_id in pinned,
+                is_async=base.is_async,
             )
         if problems:
             raise PipelineValidationError(problems)
@@ -175,12 +180,23 @@ def _stored(value: Any, artifacts: ArtifactStore | None) -> Any:
     return value
 
 
-def compile_workflow(workflow: Workflow, registry: NodeRegistry) -> CompiledWorkflow:
+#: The engine runs graphs larger than a service accepts (its limits apply when publishing).
+LOCAL_MAX_NODES = 10_000
+LOCAL_MAX_EDGES = 100_000
+
+
+def compile_workflow(
+    workflow: Workflow,
+    registry: NodeRegistry,
+    *,
+    max_nodes: int = LOCAL_MAX_NODES,
+    max_edges: int = LOCAL_MAX_EDGES,
+) -> CompiledWorkflow:
     """Check a workflow against the registry and wire it up for running.
 
     Raises :class:`PipelineValidationError` listing every broken rule.
     """
-    violations = validate_workflow(workflow, registry)
+    violations = validate_workflow(workflow, registry, max_nodes=max_nodes, max_edges=max_edges)
     if violations:
         raise PipelineValidationError(violations)
     order = graph.toposort(workflow.node_ids, workflow.edge_pairs)
@@ -197,6 +213,7 @@ def compile_workflow(workflow: Workflow, registry: NodeRegistry) -> CompiledWork
             resolved=definition.resolve_params(params),
             ports=[],
             pinned=bool(extra.get("pinned", False)),
+            is_async=definition.is_async,
         )
     feeds: dict[tuple[str, str], list[Feed]] = {}
     for edge in workflow.edges:

@@ -1,35 +1,39 @@
 """One execution of a compiled workflow: the ready set, limits, threads and events.
 
 Nodes start as soon as their parents finish. Sync node functions run on worker threads
-(never on the event loop); a worker that finishes a node goes straight on with the next
-ready sync node, so a chain of sync nodes costs one thread hand-off, while independent
-ready nodes get workers of their own (up to the concurrency limit) and run in parallel.
-Async node functions, and sync ones with a timeout, run as tasks on the loop.
+(never on the event loop). A worker that finishes a node goes straight on with the next
+ready sync node, so a run's sync nodes share one thread hand-off however many there are.
+When ready nodes wait while every worker is held up by a node running longer than
+``SPREAD_DELAY_S``, a loop tick gives them another worker (up to the concurrency limit),
+so independent slow or blocking branches still run in parallel. Async node functions,
+and sync ones with a timeout or sent elsewhere, run as tasks on the loop.
 
-All scheduling state is guarded by one lock; events are queued from any thread and
-delivered on the loop thread by :class:`EventHub`.
+All scheduling state is guarded by one lock. Workers queue their events without waking
+the loop; the tick (every ``TICK_S`` while workers run) and each worker's exit deliver
+them, in order, on the loop thread through :class:`EventHub`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import logging
 import threading
 import time
 import traceback
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from pipeflow_nb.conversions import convert
-from pipeflow_nb.engine.cache import Fingerprint, RerunReason, cache_key
+from pipeflow_nb.engine._fast import build
+from pipeflow_nb.engine.cache import Fingerprint
 from pipeflow_nb.engine.events import EventHub, Observer
+from pipeflow_nb.engine.lookup import CacheLookup
 from pipeflow_nb.engine.outputs import to_node_output
 from pipeflow_nb.engine.plan import Step
+from pipeflow_nb.engine.runstate import RunNode, RunOptions, error_message, report_execution
 from pipeflow_nb.errors import NodeTimeoutError
 from pipeflow_nb.media import Media
 from pipeflow_nb.models.base import utcnow
@@ -45,78 +49,24 @@ from pipeflow_nb.models.events import (
 )
 from pipeflow_nb.models.execution import (
     Execution,
-    ExecutionStatus,
     NodeOutput,
-    NodeRun,
     NodeStatus,
-    Progress,
 )
 from pipeflow_nb.nodes.context import NodeContext
 
 if TYPE_CHECKING:
     from pipeflow_nb.engine.executor import Engine
 
-__all__ = ["RunOptions", "Scheduler"]
+__all__ = ["SPREAD_DELAY_S", "TICK_S", "Scheduler"]
 
 _log = logging.getLogger(__name__)
 _PENDING, _RUNNING = NodeStatus.PENDING, NodeStatus.RUNNING
+_NODE_STARTED, _NODE_COMPLETED, _NODE_CACHED = NodeStarted, NodeCompleted, NodeCached
 
-
-@dataclass(frozen=True)
-class RunOptions:
-    """Per-execution settings that do not change the graph."""
-
-    execution_id: str
-    workflow_id: str | None = None
-    identity: str = ""
-    """Names the workflow in cache fingerprints (so rerun reasons compare like with like)."""
-    batch_id: str | None = None
-    input_index: int | None = None
-    run_index_in_batch: int | None = None
-    trigger_data: dict[str, Any] | None = None
-    force: bool = False
-    fail_fast: bool = False
-    node_timeout_s: float | None = None
-    keep_media_in_memory: bool = True
-
-
-class _NodeState:
-    __slots__ = (
-        "cached",
-        "claimed",
-        "credits",
-        "duration_ms",
-        "end",
-        "error",
-        "outputs",
-        "progress",
-        "reason",
-        "remaining",
-        "start",
-        "status",
-        "step",
-        "t0",
-        "trace",
-        "wire",
-    )
-
-    def __init__(self, step: Step, remaining: int):
-        self.step = step
-        self.status = _PENDING
-        self.remaining = remaining
-        self.start: datetime | None = None
-        self.end: datetime | None = None
-        self.t0 = 0.0
-        self.duration_ms: int | None = None
-        self.error: str | None = None
-        self.trace: str | None = None
-        self.outputs: dict[str, Any] | None = None
-        self.wire: NodeOutput | None = None
-        self.cached = False
-        self.reason: str | None = None
-        self.progress: float | None = None
-        self.credits = 0
-        self.claimed: str | None = None
+TICK_S = 0.005
+"""How often the loop delivers workers' events and looks for held-up workers."""
+SPREAD_DELAY_S = 0.001
+"""A worker busy this long on one node is held up: waiting ready nodes get another."""
 
 
 class Scheduler:
@@ -130,6 +80,8 @@ class Scheduler:
         options: RunOptions,
         loop: asyncio.AbstractEventLoop,
         observers: Iterable[Observer] = (),
+        *,
+        limits: dict[str, int] | None = None,
     ):
         self.engine = engine
         self.options = options
@@ -137,25 +89,47 @@ class Scheduler:
         self.loop = loop
         self.loop_thread = threading.get_ident()
         self.hub = EventHub(loop, observers)
-        self.cancel_event = threading.Event()
-        self.states = {nid: _NodeState(steps[nid], len(steps[nid].parents)) for nid in order}
+        self._cancel_event: threading.Event | None = None
+        self.states = {nid: RunNode(steps[nid], len(steps[nid].parents)) for nid in order}
         self._lock = threading.Lock()
-        self._sync_ready: deque[_NodeState] = deque()
-        self._loop_ready: deque[_NodeState] = deque()
-        self._limits = engine.type_limits_for(steps[n].definition for n in order)
-        self._type_running: Counter[str] = Counter()
-        self._running = 0
-        self._workers = 0
+        self._sync_ready: deque[RunNode] = deque()
+        self._loop_ready: deque[RunNode] = deque()
+        self._limits = (
+            limits
+            if limits is not None
+            else engine.type_limits_for(steps[n].definition for n in order)
+        )
+        self._slots = engine.slots
         self._sync_busy = 0
         self._finished = 0
+        self._ticking = False
+        self._tick_handle: asyncio.TimerHandle | None = None
+        self._mailbox = engine.workers.mailbox(loop)
+        # Timeouts or offloading may send sync nodes to the loop; without them none go.
+        self._special = (
+            options.node_timeout_s is not None
+            or engine.offloads_any()
+            or any(steps[n].definition.timeout_s is not None for n in order)
+        )
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._cache = CacheLookup(engine, options)
         self._done: asyncio.Future[None] = loop.create_future()
+        self._complete = False
         self.failed_node_id: str | None = None
         self.error: str | None = None
         self.cancelled = False
         self._stopped = False
         self.start_time: datetime | None = None
         self._t0 = 0.0
+
+    @property
+    def cancel_event(self) -> threading.Event:
+        """Set when the execution is stopped; handed to nodes as ``ctx.cancel_event``."""
+        if self._cancel_event is None:
+            with self._lock:
+                if self._cancel_event is None:
+                    self._cancel_event = threading.Event()
+        return self._cancel_event
 
     def __repr__(self) -> str:
         return f"Scheduler({self.options.execution_id}, {self._finished}/{len(self.order)} done)"
@@ -167,8 +141,10 @@ class Scheduler:
         self._t0 = time.perf_counter()
         o = self.options
         self.hub.emit(
-            ExecutionStarted.model_construct(
+            build(
+                ExecutionStarted,
                 execution_id=o.execution_id,
+                at=self.start_time,
                 workflow_id=o.workflow_id,
                 node_ids=list(self.order),
                 batch_id=o.batch_id,
@@ -179,9 +155,9 @@ class Scheduler:
             for st in self.states.values():
                 if st.remaining == 0:
                     self._release_locked(st)
-        self._pump()
+        self._on_loop_changes()
         try:
-            await asyncio.shield(self._done)
+            await self._done
         except asyncio.CancelledError:
             self.cancel()
             self._finish()
@@ -191,8 +167,10 @@ class Scheduler:
     def _finish(self) -> Execution:
         execution = self.snapshot(final=True)
         self.hub.emit_now(
-            ExecutionFinished.model_construct(
+            build(
+                ExecutionFinished,
                 execution_id=execution.id,
+                at=execution.end_time,
                 status=execution.status,
                 error=execution.error,
                 failed_node_id=execution.failed_node_id,
@@ -205,94 +183,79 @@ class Scheduler:
     def cancel(self) -> None:
         """Stop the execution: pending nodes are cancelled, running async ones too (loop only)."""
         with self._lock:
-            if self._done.done() or self.cancelled:
+            if self._complete or self.cancelled:
                 return
             self.cancelled = True
             self._stop_locked("execution cancelled", cancel=True)
-        self._pump()
 
     # --- the ready set ---------------------------------------------------------------------
-    def _release_locked(self, st: _NodeState) -> None:
-        definition = st.step.definition
-        if (
-            definition.is_async
-            or self._timeout_of(st) is not None
-            or self.engine.offload_for(definition) is not None
+    def _release_locked(self, st: RunNode) -> None:
+        step = st.step
+        if step.is_async or (
+            self._special
+            and (
+                self._timeout_of(st) is not None
+                or self.engine.offload_for(step.definition) is not None
+            )
         ):
             self._loop_ready.append(st)
         else:
             self._sync_ready.append(st)
 
-    def _fits_locked(self, st: _NodeState) -> bool:
-        if self._running >= self.engine.max_concurrency:
-            return False
-        limit = self._limits.get(st.step.node_type)
-        return limit is None or self._type_running[st.step.node_type] < limit
-
-    def _take_locked(self, ready: deque[_NodeState]) -> _NodeState | None:
-        if self._stopped or not ready or self._running >= self.engine.max_concurrency:
+    def _take_locked(self, ready: deque[RunNode]) -> RunNode | None:
+        if self._stopped or not ready:
             return None
-        for i, st in enumerate(ready):
-            if self._fits_locked(st):
-                del ready[i]
-                st.status = _RUNNING
-                self._running += 1
-                self._type_running[st.step.node_type] += 1
-                return st
-        return None
+        st = self._slots.take(ready, _node_type_of, self._limits, id(self), self._poke)
+        if st is None:
+            return None
+        st.status = _RUNNING
+        st.t0 = time.perf_counter()
+        return st
 
-    def _startable_locked(self, ready: deque[_NodeState]) -> int:
-        if not self._limits:
-            return len(ready)
-        room = dict.fromkeys(self._limits, 0)
-        for name, limit in self._limits.items():
-            room[name] = limit - self._type_running[name]
-        count = 0
-        for st in ready:
-            t = st.step.node_type
-            if t not in room:
-                count += 1
-            elif room[t] > 0:
-                room[t] -= 1
-                count += 1
-        return count
+    def _poke(self) -> None:
+        """A slot freed elsewhere: try again to start waiting nodes (any thread)."""
+        if self._complete:
+            return
+        if threading.get_ident() == self.loop_thread:
+            self.loop.call_soon(self._on_loop_changes)
+        else:
+            self._mailbox.post(self._on_loop_changes)
 
-    def _pump(self) -> None:
-        """Give ready nodes workers or loop tasks, within the limits (any thread)."""
+    def _on_loop_changes(self) -> None:
+        """After state changed: start loop nodes, hand sync ones to the workers (loop only)."""
+        self._start_loop_nodes()
         with self._lock:
-            if self._stopped:
-                spawn, loop_work = 0, False
-            else:
-                free = self._workers - self._sync_busy
-                want = self._startable_locked(self._sync_ready) - free
-                room = self.engine.max_concurrency - self._running - free
-                spawn = max(0, min(want, room))
-                self._workers += spawn
-                loop_work = bool(self._loop_ready) and self._running < self.engine.max_concurrency
-        pool = self.engine.thread_pool() if spawn else None
-        for _ in range(spawn):
-            assert pool is not None
-            pool.submit(self._work)
-        if loop_work:
-            if threading.get_ident() == self.loop_thread:
-                self._start_loop_nodes()
-            else:
-                self.loop.call_soon_threadsafe(self._start_loop_nodes)
+            has_sync = bool(self._sync_ready) and not self._stopped
+            tick = (has_sync or self._sync_busy > 0) and not self._ticking
+            self._ticking = self._ticking or tick
+        if has_sync:
+            self.engine.workers.submit(self)
+        if tick:
+            self._tick_handle = self.loop.call_later(TICK_S, self._tick)
 
-    def _work(self) -> None:
-        """A worker thread: run ready sync nodes one after another until none is left."""
-        while True:
-            with self._lock:
-                st = self._take_locked(self._sync_ready)
-                if st is None:
-                    self._workers -= 1
-                    return
+    def _tick(self) -> None:
+        self._ticking = False
+        self.hub.flush()
+        if self._done.done():
+            return
+        self.engine.workers.spread(SPREAD_DELAY_S)
+        with self._lock:
+            again = bool(self._sync_ready) or self._sync_busy > 0
+        if again:
+            self._ticking = True
+            self._tick_handle = self.loop.call_later(TICK_S, self._tick)
+
+    def take_sync(self) -> RunNode | None:
+        """The next ready sync node, marked running, or ``None`` (worker threads)."""
+        with self._lock:
+            st = self._take_locked(self._sync_ready)
+            if st is not None:
                 self._sync_busy += 1
-            try:
-                self._run_sync(st)
-            except BaseException:  # never lose a worker's bookkeeping
-                _log.exception("engine worker failed on node %s", st.step.id)
-                self._settle(st, None, sys_error=True)
+            return st
+
+    def has_ready_sync(self) -> bool:
+        """Whether sync nodes wait for a worker."""
+        return bool(self._sync_ready) and not self._stopped
 
     def _start_loop_nodes(self) -> None:
         started = []
@@ -311,10 +274,10 @@ class Scheduler:
         self._tasks.pop(node_id, None)
 
     # --- running one node ------------------------------------------------------------------
-    def _timeout_of(self, st: _NodeState) -> float | None:
+    def _timeout_of(self, st: RunNode) -> float | None:
         return st.step.definition.timeout_s or self.options.node_timeout_s
 
-    def _context(self, st: _NodeState) -> NodeContext:
+    def _context(self, st: RunNode) -> NodeContext:
         return NodeContext(
             node_id=st.step.id,
             execution_id=self.options.execution_id,
@@ -325,9 +288,11 @@ class Scheduler:
             report=partial(self._progress, st),
         )
 
-    def _progress(self, st: _NodeState, value: float, maximum: float, message: str | None) -> None:
-        event = NodeProgress.model_construct(
+    def _progress(self, st: RunNode, value: float, maximum: float, message: str | None) -> None:
+        event = build(
+            NodeProgress,
             execution_id=self.options.execution_id,
+            at=utcnow(),
             node_id=st.step.id,
             value=value,
             max=maximum,
@@ -351,73 +316,38 @@ class Scheduler:
             values[port] = got if many else got[0]
         return values
 
-    def _kwargs(self, st: _NodeState, inputs: dict[str, Any]) -> dict[str, Any]:
+    def _kwargs(self, st: RunNode, inputs: dict[str, Any]) -> dict[str, Any]:
         definition = st.step.definition
         kwargs = {**inputs, **st.step.resolved}
         if definition.context_arg is not None:
             kwargs[definition.context_arg] = self._context(st)
         return kwargs
 
-    def _fingerprint(self, st: _NodeState, inputs: dict[str, Any]) -> Fingerprint | None:
-        spec = st.step.definition.spec
+    def run_sync(self, st: RunNode) -> None:
+        """Run a sync node taken with :meth:`take_sync` (worker threads)."""
         try:
-            return cache_key(spec.node_type, spec.version, st.step.resolved, inputs)
-        except TypeError:  # a value with no stable form: this node is not cached
-            return None
+            self._run_sync(st)
+        except BaseException:  # never lose the bookkeeping of a node
+            _log.exception("engine worker failed on node %s", st.step.id)
+            self._settle(st, None, sys_error=True)
 
-    def _identity(self, st: _NodeState) -> str:
-        return f"{self.options.identity}/{st.step.id}"
-
-    def _lookup(
-        self, st: _NodeState, inputs: dict[str, Any]
-    ) -> tuple[Fingerprint | None, dict[str, Any] | None, concurrent.futures.Future[None] | None]:
-        """``(fingerprint, cached outputs, in-flight run to wait for)``; sets the rerun reason."""
-        cache = self.engine.cache
-        if cache is None:
-            return None, None, None
-        fp = self._fingerprint(st, inputs)
-        if fp is None:
-            st.reason = RerunReason.NOT_CACHED
-            return None, None, None
-        step = st.step
-        if self.options.force:
-            st.reason = RerunReason.FORCED
-            return fp, None, None
-        if not step.definition.spec.deterministic and not step.pinned:
-            st.reason = RerunReason.NON_DETERMINISTIC
-            return fp, None, None
-        hit = cache.get(fp.key)
-        if hit is not None:
-            return fp, hit, None
-        waiting = self.engine.claim(fp.key)
-        if waiting is None:
-            st.claimed = fp.key
-            st.reason = fp.reason_against(cache.last_fingerprint(self._identity(st)))
-        return fp, None, waiting
-
-    def _after_wait(self, st: _NodeState, fp: Fingerprint) -> dict[str, Any] | None:
-        cache = self.engine.cache
-        assert cache is not None
-        hit = cache.get(fp.key)
-        if hit is None:
-            st.reason = fp.reason_against(cache.last_fingerprint(self._identity(st)))
-        return hit
-
-    def _run_sync(self, st: _NodeState) -> None:
+    def _run_sync(self, st: RunNode) -> None:
         st.start = utcnow()
-        st.t0 = time.perf_counter()
         try:
             inputs = self._inputs(st.step)
-            fp, hit, waiting = self._lookup(st, inputs)
+            fp, hit, waiting = self._cache.lookup(st, inputs)
             if waiting is not None and fp is not None:
                 waiting.result()
-                hit = self._after_wait(st, fp)
+                hit = self._cache.after_wait(st, fp)
             if hit is not None:
                 self._settle(st, hit, cached=True)
                 return
             self.hub.emit(
-                NodeStarted.model_construct(
-                    execution_id=self.options.execution_id, node_id=st.step.id
+                build(
+                    _NODE_STARTED,
+                    execution_id=self.options.execution_id,
+                    at=st.start,
+                    node_id=st.step.id,
                 )
             )
             definition = st.step.definition
@@ -426,22 +356,24 @@ class Scheduler:
         except Exception as exc:
             self._settle(st, None, exc=exc)
 
-    async def _run_on_loop(self, st: _NodeState) -> None:
+    async def _run_on_loop(self, st: RunNode) -> None:
         st.start = utcnow()
-        st.t0 = time.perf_counter()
         timeout = self._timeout_of(st)
         try:
             inputs = self._inputs(st.step)
-            fp, hit, waiting = self._lookup(st, inputs)
+            fp, hit, waiting = self._cache.lookup(st, inputs)
             if waiting is not None and fp is not None:
                 await asyncio.wrap_future(waiting)
-                hit = self._after_wait(st, fp)
+                hit = self._cache.after_wait(st, fp)
             if hit is not None:
                 self._settle(st, hit, cached=True)
                 return
             self.hub.emit(
-                NodeStarted.model_construct(
-                    execution_id=self.options.execution_id, node_id=st.step.id
+                build(
+                    _NODE_STARTED,
+                    execution_id=self.options.execution_id,
+                    at=st.start,
+                    node_id=st.step.id,
                 )
             )
             definition = st.step.definition
@@ -450,7 +382,7 @@ class Scheduler:
             if offload is not None:
                 call = partial(offload, definition.func, kwargs)
                 pending = self.loop.run_in_executor(self.engine.thread_pool(), call)
-            elif definition.is_async:
+            elif st.step.is_async:
                 pending = definition.func(**kwargs)
             else:
                 call = partial(definition.func, **kwargs)
@@ -476,7 +408,7 @@ class Scheduler:
     # --- settling --------------------------------------------------------------------------
     def _settle(
         self,
-        st: _NodeState,
+        st: RunNode,
         outputs: dict[str, Any] | None,
         *,
         cached: bool = False,
@@ -496,7 +428,7 @@ class Scheduler:
                 if wire is None:
                     wire = self._describe(outputs)
                 if not cached:
-                    self._store(st, fingerprint, outputs, duration_s)
+                    self._cache.store(st, fingerprint, outputs, duration_s)
                 if not self.options.keep_media_in_memory:
                     from pipeflow_nb.engine.outputs import stored_media
 
@@ -508,10 +440,10 @@ class Scheduler:
             st.claimed = None
         eid = self.options.execution_id
         credits = step.definition.spec.credits if outputs is not None and not cached else 0
+        on_loop = threading.get_ident() == self.loop_thread
+        self._slots.give_back(step.node_type, step.node_type in self._limits)
         with self._lock:
-            self._running -= 1
-            self._type_running[step.node_type] -= 1
-            if threading.get_ident() != self.loop_thread:
+            if not on_loop:
                 self._sync_busy -= 1
             if st.status is not _RUNNING:
                 pass  # cancelled or stopped while it ran: its result is dropped
@@ -520,12 +452,19 @@ class Scheduler:
                 st.outputs, st.wire, st.cached, st.credits = outputs, wire, cached, credits
                 if cached:
                     st.reason = None
-                    event = NodeCached.model_construct(
-                        execution_id=eid, node_id=step.id, outputs=outputs, output=wire
+                    event = build(
+                        _NODE_CACHED,
+                        execution_id=eid,
+                        at=end,
+                        node_id=step.id,
+                        outputs=outputs,
+                        output=wire,
                     )
                 else:
-                    event = NodeCompleted.model_construct(
+                    event = build(
+                        _NODE_COMPLETED,
                         execution_id=eid,
+                        at=end,
                         node_id=step.id,
                         outputs=outputs,
                         output=wire,
@@ -545,10 +484,15 @@ class Scheduler:
             else:
                 assert exc is not None or sys_error
                 st.status = NodeStatus.FAILED
-                st.error = _message(exc) if exc is not None else "internal engine error"
+                st.error = error_message(exc) if exc is not None else "internal engine error"
                 st.trace = "".join(traceback.format_exception(exc)) if exc is not None else None
-                event = NodeFailed.model_construct(
-                    execution_id=eid, node_id=step.id, error=st.error, traceback=st.trace
+                event = build(
+                    NodeFailed,
+                    execution_id=eid,
+                    at=end,
+                    node_id=step.id,
+                    error=st.error,
+                    traceback=st.trace,
                 )
                 if self.failed_node_id is None:
                     self.failed_node_id, self.error = step.id, st.error
@@ -557,31 +501,20 @@ class Scheduler:
                 if self.options.fail_fast:
                     self._stop_locked(f"stopped after node {step.id!r} failed", cancel=False)
             self._maybe_done_locked()
-        self._pump()
+            loop_work = bool(self._loop_ready)
+        if on_loop:
+            self._on_loop_changes()
+        elif loop_work:
+            self._mailbox.post(self._on_loop_changes)
 
-    def _store(
-        self,
-        st: _NodeState,
-        fingerprint: Fingerprint | None,
-        outputs: dict[str, Any],
-        duration_s: float,
-    ) -> None:
-        cache = self.engine.cache
-        if cache is None or fingerprint is None:
-            return
-        spec = st.step.definition.spec
-        persist = cache.should_persist(duration_s, spec.credits, outputs)
-        cache.put(fingerprint.key, outputs, persist=persist)
-        cache.record(self._identity(st), fingerprint, persist=persist)
-
-    def _end_locked(self, st: _NodeState, end: datetime, duration_s: float, event: Any) -> None:
+    def _end_locked(self, st: RunNode, end: datetime, duration_s: float, event: Any) -> None:
         st.end = end
         st.duration_ms = round(duration_s * 1000)
         self._finished += 1
         if event is not None:
             self.hub.emit(event)
 
-    def _skip_descendants_locked(self, failed: _NodeState) -> None:
+    def _skip_descendants_locked(self, failed: RunNode) -> None:
         queue = list(failed.step.children)
         reason = f"upstream {failed.step.id!r} failed"
         while queue:
@@ -593,20 +526,26 @@ class Scheduler:
             self._finished += 1
             self._unready_locked(st)
             self.hub.emit(
-                NodeSkipped.model_construct(
-                    execution_id=self.options.execution_id, node_id=st.step.id, reason=reason
+                build(
+                    NodeSkipped,
+                    execution_id=self.options.execution_id,
+                    at=utcnow(),
+                    node_id=st.step.id,
+                    reason=reason,
                 )
             )
             queue.extend(st.step.children)
 
-    def _unready_locked(self, st: _NodeState) -> None:
+    def _unready_locked(self, st: RunNode) -> None:
         for ready in (self._sync_ready, self._loop_ready):
             if st in ready:
                 ready.remove(st)
 
     def _stop_locked(self, reason: str, *, cancel: bool) -> None:
         self._stopped = True
-        self.cancel_event.set()
+        if self._cancel_event is None:
+            self._cancel_event = threading.Event()
+        self._cancel_event.set()
         self._sync_ready.clear()
         self._loop_ready.clear()
         for st in self.states.values():
@@ -619,8 +558,10 @@ class Scheduler:
                     st.end = utcnow()
                     st.duration_ms = round((time.perf_counter() - st.t0) * 1000)
                 self.hub.emit(
-                    NodeSkipped.model_construct(
+                    build(
+                        NodeSkipped,
                         execution_id=self.options.execution_id,
+                        at=utcnow(),
                         node_id=st.step.id,
                         reason=reason,
                         cancelled=st.status is NodeStatus.CANCELLED,
@@ -637,84 +578,36 @@ class Scheduler:
         if threading.get_ident() == self.loop_thread:
             self.loop.call_soon(callback)
         else:
-            self.loop.call_soon_threadsafe(callback)
+            self._mailbox.post(callback)
 
     def _maybe_done_locked(self) -> None:
-        if self._finished == len(self.order) and not self._done.done():
+        if self._finished == len(self.order) and not self._complete:
+            self._complete = True
             self._call_on_loop(self._set_done)
 
     def _set_done(self) -> None:
+        if self._tick_handle is not None:
+            self._tick_handle.cancel()
+        self.hub.flush()
         if not self._done.done():
             self._done.set_result(None)
 
     # --- reporting -------------------------------------------------------------------------
     def snapshot(self, *, final: bool = False) -> Execution:
         """The execution as it stands (``final`` once every node is terminal)."""
-        o = self.options
         with self._lock:
-            runs = [self._node_run(self.states[nid]) for nid in self.order]
-            outputs = {
-                nid: st.outputs
-                for nid in self.order
-                if (st := self.states[nid]).outputs is not None and st.status.succeeded
-            }
-            finished = self._finished
-            failed_node_id, error, cancelled = self.failed_node_id, self.error, self.cancelled
-        if not final:
-            status = ExecutionStatus.RUNNING
-        elif cancelled:
-            status = ExecutionStatus.CANCELLED
-        elif failed_node_id is not None:
-            status = ExecutionStatus.FAILED
-        else:
-            status = ExecutionStatus.COMPLETED
-        end = utcnow() if final else None
-        duration = round((time.perf_counter() - self._t0) * 1000) if final else None
-        final_output = None
-        for run in reversed(runs):
-            if run.output is not None:
-                final_output = run.output.to_wire()
-                break
-        return Execution.model_construct(
-            id=o.execution_id,
-            workflow_id=o.workflow_id,
-            batch_id=o.batch_id,
-            status=status,
-            start_time=self.start_time,
-            end_time=end,
-            duration_ms=duration,
-            credits_used=sum(r.credits for r in runs),
-            error=error,
-            failed_node_id=failed_node_id,
-            node_runs=runs,
-            run_index_in_batch=o.run_index_in_batch,
-            input_index=o.input_index,
-            progress=Progress.model_construct(completed=finished, total=len(self.order)),
-            final_output=final_output if final else None,
-            outputs=outputs,
-        )
-
-    @staticmethod
-    def _node_run(st: _NodeState) -> NodeRun:
-        step = st.step
-        return NodeRun.model_construct(
-            node_id=step.id,
-            label=step.label,
-            node_type=step.node_type,
-            status=st.status,
-            start_time=st.start,
-            end_time=st.end,
-            duration_ms=st.duration_ms,
-            credits=st.credits,
-            cached=st.cached,
-            error=st.error,
-            traceback=st.trace,
-            output=st.wire,
-            rerun_reason=st.reason if st.status is NodeStatus.COMPLETED else None,
-            progress=100.0 if st.status.succeeded else st.progress,
-        )
+            return report_execution(
+                self.options,
+                [self.states[nid] for nid in self.order],
+                start_time=self.start_time,
+                duration_ms=round((time.perf_counter() - self._t0) * 1000) if final else None,
+                finished=self._finished,
+                failed_node_id=self.failed_node_id,
+                error=self.error,
+                cancelled=self.cancelled,
+                final=final,
+            )
 
 
-def _message(exc: BaseException) -> str:
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+def _node_type_of(st: RunNode) -> str:
+    return st.step.node_type

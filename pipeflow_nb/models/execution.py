@@ -231,6 +231,12 @@ class Execution(WireModel):
         """Nodes whose outputs came from the cache."""
         return [r.node_id for r in self.node_runs if r.status == "CACHED"]
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        # Imported late: the display layer sits above the models.
+        from pipeflow_nb.display import execution_bundle
+
+        return execution_bundle(self)
+
 
 class NodeState(WireModel):
     """Per-node line of a poll body."""
@@ -365,3 +371,9 @@ class Batch(WireModel):
         for run in self.runs:
             counts[run.status.value] = counts.get(run.status.value, 0) + 1
         return counts
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        # Imported late: the display layer sits above the models.
+        from pipeflow_nb.display import batch_bundle
+
+        return batch_bundle(self)

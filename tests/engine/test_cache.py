@@ -118,6 +118,8 @@ async def test_media_outputs_are_stored_and_cached(engine: Engine, registry: Nod
     again = await engine.execute(p.to_workflow())
     assert again.node_run("img").status == NodeStatus.CACHED
     assert again.outputs["img"]["image"] == first.outputs["img"]["image"]
+    # The cached copy is read from the artifact store, not kept as bytes in memory.
+    assert again.outputs["img"]["image"].path == engine.artifacts.path(key)
     assert again.credits_used == 0
 
 

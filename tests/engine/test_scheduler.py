@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import threading
 
+import pytest
+
 from pipeflow_nb.artifacts import ArtifactStore
 from pipeflow_nb.engine import Engine
 from pipeflow_nb.models.events import NodeStarted
@@ -70,7 +72,7 @@ async def test_type_limit_and_global_limit_bound_running_nodes(
             peak[0] = max(peak[0], active[0])
         try:
             # Give the others every chance to overlap: wait (bounded) for a partner.
-            partner.wait(timeout=0.2)
+            partner.wait(timeout=0.05)
             return x
         finally:
             with lock:
@@ -204,3 +206,66 @@ async def test_events_async_iterator_sees_everything(
     assert execution.outputs["trig"]["text"] == "webhook"
     late = [e.type async for e in handle.events()]
     assert late == types
+
+
+async def test_cancelling_the_awaiting_task_cancels_the_run(
+    registry: NodeRegistry, store: ArtifactStore
+) -> None:
+    started = asyncio.Event()
+    cleaned_up = asyncio.Event()
+
+    async def hang(x: int) -> int:
+        started.set()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            cleaned_up.set()
+        return x
+
+    registry.register(define_node(hang, node_type="t:hang"))
+    p = Pipeline("outer", registry=registry)
+    p.add("t:hang", id="h", x=p.add("t:source", id="src"))
+    seen: list[str] = []
+    with Engine(registry, artifacts=store, cache=False) as engine:
+        running = asyncio.ensure_future(
+            engine.execute(p.to_workflow(), observers=[lambda e: seen.append(e.type)])
+        )
+        await started.wait()
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await running
+        await asyncio.wait_for(cleaned_up.wait(), 10)
+    assert seen[-2:] == ["node_skipped", "execution_finished"]
+
+
+async def test_limits_hold_across_concurrent_executions(
+    registry: NodeRegistry, store: ArtifactStore
+) -> None:
+    lock = threading.Lock()
+    active = [0]
+    peak = [0]
+    overlap = threading.Event()
+
+    def provider_call(x: int) -> int:
+        with lock:
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+            if active[0] > 1:
+                overlap.set()
+        try:
+            overlap.wait(timeout=0.05)  # would let a second call in, were it allowed
+            return x
+        finally:
+            with lock:
+                active[0] -= 1
+
+    registry.register(define_node(provider_call, node_type="t:provider", concurrency=1))
+    workflow = fan(registry, "t:provider", 3).to_workflow()
+    with Engine(registry, artifacts=store, cache=False) as engine:
+        runs = await asyncio.gather(*(engine.execute(workflow) for _ in range(3)))
+        batch = await engine.execute_batch(
+            workflow, [{"nodeId": "src", "values": [1, 2, 3, 4]}], max_parallel=4
+        )
+    assert all(r.status == ExecutionStatus.COMPLETED for r in [*runs, *batch.runs])
+    assert peak[0] == 1
+    assert engine.slots.running == 0

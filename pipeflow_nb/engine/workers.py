@@ -1,0 +1,181 @@
+"""Engine-wide worker threads for sync nodes, shared by every execution of an engine.
+
+Executions with ready sync nodes queue themselves here; a worker takes an execution and
+runs its ready nodes one after another (a chain of sync nodes costs no hand-off at all),
+moving on to another execution after :data:`FAIR_SHARE` nodes when others wait. A batch
+of runs therefore keeps one busy thread instead of waking a thread per run, which on
+CPython would make every hand-off a fight for the GIL.
+
+More workers start only when work waits while every worker is held up by a node running
+longer than :data:`~pipeflow_nb.engine.scheduler.SPREAD_DELAY_S` (a blocking call, a
+sleep, a long computation), so independent slow branches still run in parallel.
+
+Wake-ups of an event loop from workers are coalesced by :class:`LoopMailbox`: callbacks
+queued while one wake-up is pending ride along with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+import weakref
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeflow_nb.engine.scheduler import Scheduler
+
+__all__ = ["FAIR_SHARE", "LoopMailbox", "SyncWorkers"]
+
+_log = logging.getLogger(__name__)
+
+FAIR_SHARE = 32
+"""Nodes a worker runs for one execution before letting a waiting one go first."""
+IDLE_EXIT_S = 2.0
+"""An idle worker thread ends after this long without work."""
+
+
+class LoopMailbox:
+    """Runs callbacks on one event loop, waking it at most once per pending batch."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self._loop = loop
+        self._items: deque[Callable[[], None]] = deque()
+        self._scheduled = False
+
+    def post(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` on the loop soon (callable from any thread)."""
+        self._items.append(callback)
+        if not self._scheduled:
+            # Two posters racing may both schedule a drain; the second finds nothing.
+            self._scheduled = True
+            try:
+                self._loop.call_soon_threadsafe(self._drain)
+            except RuntimeError:  # the loop is closed: nobody is left to tell
+                self._items.clear()
+
+    def _drain(self) -> None:
+        self._scheduled = False
+        items = self._items
+        while items:
+            callback = items.popleft()
+            try:
+                callback()
+            except Exception:
+                _log.exception("engine callback %r failed", callback)
+
+
+class SyncWorkers:
+    """A pool of threads running ready sync nodes of every execution of one engine."""
+
+    def __init__(self, max_workers: int):
+        self.max_workers = max_workers
+        self._cond = threading.Condition(threading.Lock())
+        self._ready: deque[Scheduler] = deque()
+        self._queued: set[int] = set()
+        self._workers = 0
+        self._idle = 0
+        self._busy_since: dict[int, float] = {}
+        self._closed = False
+        self._mailboxes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LoopMailbox] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._serial = 0
+        self._last: tuple[asyncio.AbstractEventLoop, LoopMailbox] | None = None
+
+    def __repr__(self) -> str:
+        return f"SyncWorkers({self._workers} threads, {len(self._ready)} executions waiting)"
+
+    def mailbox(self, loop: asyncio.AbstractEventLoop) -> LoopMailbox:
+        """The mailbox of an event loop (one per loop, shared by its executions)."""
+        last = self._last
+        if last is not None and last[0] is loop:
+            return last[1]
+        with self._cond:
+            box = self._mailboxes.get(loop)
+            if box is None:
+                box = self._mailboxes[loop] = LoopMailbox(loop)
+            self._last = (loop, box)
+            return box
+
+    def submit(self, scheduler: Scheduler, *, wake: bool = True) -> None:
+        """Queue an execution that has ready sync nodes; ``wake`` a worker if none is free."""
+        with self._cond:
+            if id(scheduler) not in self._queued:
+                self._queued.add(id(scheduler))
+                self._ready.append(scheduler)
+            if not wake:
+                return
+            if self._idle > 0:
+                self._cond.notify()
+            elif self._workers == 0:
+                self._start_locked()
+
+    def spread(self, delay_s: float) -> None:
+        """Give waiting work another worker if every worker is held up by a long node."""
+        now = time.perf_counter()
+        with self._cond:
+            if not self._ready:
+                return
+            held = sum(1 for t0 in self._busy_since.values() if now - t0 >= delay_s)
+            if self._workers - self._idle - held > 0:
+                return
+            if self._idle > 0:
+                self._cond.notify()
+            elif self._workers < self.max_workers:
+                self._start_locked()
+
+    def close(self) -> None:
+        """Let the threads end once the queued work is done."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    def _start_locked(self) -> None:
+        self._workers += 1
+        self._serial += 1
+        thread = threading.Thread(
+            target=self._run, name=f"pipeflow-node-{self._serial}", daemon=True
+        )
+        thread.start()
+
+    def _next(self) -> Scheduler | None:
+        with self._cond:
+            while not self._ready:
+                if self._closed:
+                    self._workers -= 1
+                    return None
+                self._idle += 1
+                woke = self._cond.wait(timeout=IDLE_EXIT_S)
+                self._idle -= 1
+                if not woke and not self._ready:
+                    self._workers -= 1
+                    return None
+            scheduler = self._ready.popleft()
+            self._queued.discard(id(scheduler))
+            return scheduler
+
+    def _run(self) -> None:
+        me = threading.get_ident()
+        busy = self._busy_since
+        while True:
+            scheduler = self._next()
+            if scheduler is None:
+                return
+            for _ in range(FAIR_SHARE):
+                st = scheduler.take_sync()
+                if st is None:
+                    break
+                if scheduler.has_ready_sync():
+                    self.submit(scheduler, wake=False)  # let a spread worker find the rest
+                busy[me] = st.t0
+                try:
+                    scheduler.run_sync(st)
+                finally:
+                    busy.pop(me, None)
+            else:
+                if scheduler.has_ready_sync():
+                    self.submit(scheduler, wake=False)
