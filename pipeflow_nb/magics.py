@@ -101,6 +101,8 @@ class PipeflowMagics(Magics):
         bound = ns.get(pipeline_name)
         current = self.controllers.get(pipeline_name)
         if isinstance(bound, Pipeline) and (current is None or current.pipeline is not bound):
+            if current is not None:  # the name now holds another pipeline
+                current.unsubscribe()
             current = self._new_controller(bound)
         if current is None:
             current = self._new_controller(Pipeline(pipeline_name))

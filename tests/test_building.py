@@ -115,3 +115,13 @@ def test_a_live_builder_follows_runs_started_from_code() -> None:
     assert b.results[-1].id != execution.id
     assert b.graph.state.summary.execution_id == b.results[-1].id
     b.close()
+
+
+def test_a_failed_run_names_its_node_in_the_builder() -> None:
+    p = greeting()
+    p.set_params("greet", template="{nope}")
+    b = builder(p, live=False)
+    b.run_button.click()
+    assert b.graph.statuses["greet"] == "failed"
+    assert "FAILED at node &#x27;greet&#x27;" in b.message.value
+    assert "nope" in b.message.value

@@ -280,7 +280,11 @@ class Builder(w.VBox):  # type: ignore[misc]
         if result is not None:
             self.results.append(result)
             status = getattr(getattr(result, "status", None), "value", "done")
-            self._say(f"run {'to ' + repr(target) + ' ' if target else ''}finished: {status}")
+            text = f"run {'to ' + repr(target) + ' ' if target else ''}finished: {status}"
+            failed = getattr(result, "failed_node_id", None)
+            if failed:
+                text += f" at node {failed!r}: {getattr(result, 'error', '')}"
+            self._say(text, error=bool(failed))
         return result
 
     def publish(self) -> Any:
@@ -291,7 +295,7 @@ class Builder(w.VBox):  # type: ignore[misc]
         result = self._attempt(self.on_publish)
         if result is not None:
             self.results.append(result)
-            self._say(f"published: {escape(str(getattr(result, 'id', result)))}")
+            self._say(f"published: {getattr(result, 'id', result)}")
         return result
 
     def _attempt(self, action: Callable[[], Any]) -> Any:

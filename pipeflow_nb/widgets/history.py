@@ -112,11 +112,13 @@ class HistoryView(w.VBox):  # type: ignore[misc]
         source = entry.workflow if entry.workflow is not None else execution
         specs = self._specs
         graph = PipelineGraph(source, specs=specs)
+        graph.cytoscape.max_zoom = 1.2  # small graphs stay node-sized
         if entry.workflow is not None:
             graph.load_execution(execution)
         graph.flush()
         self._replace_detail([graph])
         self.graph = graph
+        self._show_picked(index)
         self._render_table()
 
     def compare(self, left: int, right: int) -> None:
@@ -135,6 +137,12 @@ class HistoryView(w.VBox):  # type: ignore[misc]
         self._replace_detail([diff, sides])
         self.graph = None
         self._render_table()
+
+    def _show_picked(self, index: int) -> None:
+        """Reflect a selection made in code in the run dropdown (without re-selecting)."""
+        self.picker.unobserve(self._on_pick, names="value")
+        self.picker.value = index
+        self.picker.observe(self._on_pick, names="value")
 
     def _entry(self, index: int) -> HistoryEntry:
         if not 0 <= index < len(self.entries):

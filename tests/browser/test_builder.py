@@ -2,7 +2,9 @@
 
 A palette click adds a node and the panel's Connect adds an edge; both are checked on the
 canvas by pixels (the new node's category border, the edge colour) and in the panel's
-lists. A ``%%node`` cell's image preview must render and decode under the cell.
+lists; a dragged node's position must reach the pipeline's JSON. A ``%%node`` cell's image
+preview must render and decode under the cell, and the history widget must draw a selected
+run on its graph and compare two runs.
 Screenshots land in ``test-artifacts/browser-builder/``.
 """
 
@@ -16,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from pipeflow_nb.widgets.elements import CATEGORY_STYLES
+from pipeflow_nb.widgets.elements import CATEGORY_STYLES, STATUS_COLORS
 from tests.browser.builder_notebook import write_notebook
 from tests.browser.harness import (
     ARTIFACTS_ROOT,
@@ -33,6 +35,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(240)]
 
 ARTIFACTS = ARTIFACTS_ROOT / "browser-builder"
 COLOURS = {"text-node": CATEGORY_STYLES["text"][1], "edge": "#90a4ae"}
+COMPLETED = STATUS_COLORS["completed"][0]
 
 
 @pytest.fixture(scope="module")
@@ -196,6 +199,33 @@ def test_palette_connect_and_cell_preview(lab: dict[str, str]) -> None:
             assert image.evaluate("i => i.complete && i.naturalWidth") == 96
             assert "a red card" in cell.first.locator(".jp-OutputArea").inner_text()
             cell.first.screenshot(path=str(ARTIFACTS / "cell-node.png"))
+
+            # 5. The history lists two runs; one is drawn on its graph, then two are compared.
+            _run_code(
+                page,
+                "h = pf.RunHistory(p); p.run(); "
+                'p.run(overrides={"brief": {"text": "a red fox"}}); '
+                "v = h.view(); v.select(0); v",
+            )
+            history = page.locator(".pf-history").first
+            history.wait_for(timeout=30_000)
+            assert history.locator("tr[data-execution]").count() == 2
+            detail = history.locator(".pf-history-detail .pf-graph-canvas").first
+            detail.locator("canvas").first.wait_for(timeout=20_000)
+            done: dict[str, int] = {}
+
+            def run_drawn() -> bool:
+                done.update(_counts(detail.screenshot(), {"completed": COMPLETED}))
+                return done["completed"] > 2 * 1500  # both nodes completed in that run
+
+            _wait_for(run_drawn, 20, "the selected run on its graph", page, lambda: done)
+            history.locator(".widget-dropdown select").nth(1).select_option(index=1)
+            history.locator("button", has_text="Compare").click()
+            comparison = history.locator(".pf-comparison")
+            comparison.wait_for(timeout=20_000)
+            assert "brief.text" in comparison.inner_text()
+            assert "a red fox" in comparison.inner_text()
+            history.screenshot(path=str(ARTIFACTS / "history.png"))
             page.screenshot(path=str(ARTIFACTS / "page.png"), full_page=True)
         finally:
             page.screenshot(path=str(ARTIFACTS / "page-end.png"), full_page=True)

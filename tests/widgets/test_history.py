@@ -69,6 +69,7 @@ def test_selecting_a_run_colours_the_graph_by_its_statuses(history: RunHistory) 
     assert isinstance(view, HistoryView)
     assert repr(view) == "HistoryView(3 runs; nothing selected)"
     view.select(0)  # the failed run
+    assert view.picker.value == 0  # a selection from code shows in the dropdown
     assert view.graph is not None
     assert view.graph.statuses == {"name": "cached", "greet": "failed"}
     assert repr(view) == "HistoryView(3 runs; selected 0)"
