@@ -13,6 +13,17 @@ BUILTIN_MODULES = (
     "pipeflow_nb.nodes.builtin.inputs",
     "pipeflow_nb.nodes.builtin.text",
     "pipeflow_nb.nodes.builtin.utility",
+    "pipeflow_nb.nodes.builtin.image",
+    "pipeflow_nb.nodes.builtin.image_draw",
+    "pipeflow_nb.nodes.builtin.video",
+    "pipeflow_nb.nodes.builtin.audio",
+    "pipeflow_nb.nodes.builtin.ai_image",
+    "pipeflow_nb.nodes.builtin.ai_audio",
+    "pipeflow_nb.nodes.builtin.ai_text",
+    "pipeflow_nb.nodes.providers.fal",
+    "pipeflow_nb.nodes.providers.replicate",
+    "pipeflow_nb.nodes.providers.openai",
+    "pipeflow_nb.nodes.providers.remote",
 )
 
 
