@@ -118,3 +118,11 @@ def test_a_broken_video_is_a_media_error() -> None:
 def test_audio_type_is_checked_at_the_port() -> None:
     tone = run_node("audio:tone", seconds=0.1)["audio"]
     assert isinstance(tone, Audio)
+
+
+def test_encoding_reports_progress(cat: Image) -> None:
+    reports: list[tuple[float, float, str | None]] = []
+    run_node("video:from-image", {"image": cat}, progress=reports, seconds=2.0, fps=20)
+    assert reports[-1] == (40, 40, "encoding")
+    values = [value for value, _, _ in reports]
+    assert values == sorted(values) and 10 <= len(values) <= 21
