@@ -11,6 +11,7 @@ import numpy as np
 from PIL import Image as PILImage
 from PIL import ImageOps
 
+from pipeflow_nb.errors import NodeExecutionError
 from pipeflow_nb.media import Audio, Image, Video
 from pipeflow_nb.nodes.builtin._audio_io import fit_length, samples_of
 from pipeflow_nb.nodes.builtin._define import builtin
@@ -48,9 +49,12 @@ def _out_size(width: int, height: int, size: tuple[int, int]) -> tuple[int, int]
 
 
 def _reporting(frames: Iterable[Frame], total: int, ctx: NodeContext) -> Iterator[Frame]:
-    """Pass frames through, reporting encoding progress about twenty times."""
+    """Pass frames through, reporting encoding progress about twenty times, and stop when
+    the execution is cancelled (the engine drops a cancelled node's result anyway)."""
     step = max(1, total // 20)
     for i, frame in enumerate(frames, 1):
+        if ctx.cancelled:
+            raise NodeExecutionError(ctx.node_id, f"cancelled after {i - 1} of {total} frames")
         yield frame
         if i % step == 0 or i == total:
             ctx.progress(i, total, "encoding")
