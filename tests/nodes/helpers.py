@@ -14,12 +14,20 @@ from pipeflow_nb.nodes.registry import NodeFunction, default_registry
 
 
 def run_node(
-    node_type: str | NodeFunction, inputs: dict[str, Any] | None = None, **params: Any
+    node_type: str | NodeFunction,
+    inputs: dict[str, Any] | None = None,
+    *,
+    progress: list[tuple[float, float, str | None]] | None = None,
+    **params: Any,
 ) -> dict[str, Any]:
-    """Validate params, call the node function and map its result onto output ports."""
+    """Validate params, call the node function and map its result onto output ports
+    (progress reports are appended to ``progress`` when given)."""
     name = node_type if isinstance(node_type, str) else node_type.node_type
     definition = default_registry().get(name)
     ctx = NodeContext(node_id="n1", node_type=name)
+    if progress is not None:
+        reports = progress
+        ctx.report = lambda value, maximum, message: reports.append((value, maximum, message))
     result = definition.func(**definition.call_args(inputs or {}, params, ctx))
     return definition.outputs_from(result)
 

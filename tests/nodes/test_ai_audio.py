@@ -76,3 +76,14 @@ def test_auto_falls_back_to_espeak_without_piper(monkeypatch: pytest.MonkeyPatch
         assert speech == espeak
     finally:
         forget("speech:piper:joe")
+
+
+@pytest.mark.slow
+def test_transcribe_reports_progress_by_segment() -> None:
+    speech = run_node("audio:speech", text=SENTENCE)["audio"]
+    reports: list[tuple[float, float, str | None]] = []
+    run_node("audio:transcribe", {"audio": speech}, progress=reports)
+    assert reports and all(m == "transcribing" for _, _, m in reports)
+    value, maximum, _ = reports[-1]
+    assert maximum == pytest.approx(speech.duration_ms / 1000, abs=0.05)
+    assert 0 < value <= maximum

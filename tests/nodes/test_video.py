@@ -118,3 +118,23 @@ def test_a_broken_video_is_a_media_error() -> None:
 def test_audio_type_is_checked_at_the_port() -> None:
     tone = run_node("audio:tone", seconds=0.1)["audio"]
     assert isinstance(tone, Audio)
+
+
+def test_encoding_reports_progress(cat: Image) -> None:
+    reports: list[tuple[float, float, str | None]] = []
+    run_node("video:from-image", {"image": cat}, progress=reports, seconds=2.0, fps=20)
+    assert reports[-1] == (40, 40, "encoding")
+    values = [value for value, _, _ in reports]
+    assert values == sorted(values) and 10 <= len(values) <= 21
+
+
+def test_a_cancelled_execution_stops_encoding(cat: Image) -> None:
+    from pipeflow_nb.errors import NodeExecutionError
+    from pipeflow_nb.nodes.context import NodeContext
+    from pipeflow_nb.nodes.registry import default_registry
+
+    definition = default_registry().get("video:from-image")
+    ctx = NodeContext(node_id="zoom", node_type="video:from-image")
+    ctx.cancel_event.set()
+    with pytest.raises(NodeExecutionError, match="'zoom': cancelled after 0 of 24 frames"):
+        definition.func(**definition.call_args({"image": cat}, {"seconds": 1.0, "fps": 24}, ctx))

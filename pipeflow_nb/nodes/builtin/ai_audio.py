@@ -20,6 +20,7 @@ from pipeflow_nb.media import Audio
 from pipeflow_nb.nodes.builtin._audio_io import resample, samples_of, to_channels
 from pipeflow_nb.nodes.builtin._define import builtin
 from pipeflow_nb.nodes.builtin._models import exclusive, require, shared
+from pipeflow_nb.nodes.context import NodeContext
 
 __all__ = ["audio_speech", "audio_transcribe"]
 
@@ -127,7 +128,9 @@ def _whisper() -> Any:
     primary_param="language",
     port_descriptions={"words": "[{word, start, end, probability}] with times in seconds"},
 )
-def audio_transcribe(audio: Audio, *, language: Literal["en"] = "en") -> Transcript:
+def audio_transcribe(
+    audio: Audio, *, language: Literal["en"] = "en", ctx: NodeContext
+) -> Transcript:
     """Write down what is said (faster-whisper with Whisper tiny.en, on the CPU).
 
     Outputs the text and word timestamps. Greedy decoding at temperature 0, so the same
@@ -137,7 +140,7 @@ def audio_transcribe(audio: Audio, *, language: Literal["en"] = "en") -> Transcr
     mono = resample(to_channels(samples, 1), rate, 16000)[:, 0]
     model = shared("whisper:tiny.en", _whisper)
     with exclusive("whisper:tiny.en"):
-        segments, _info = model.transcribe(
+        pending, info = model.transcribe(
             np.ascontiguousarray(mono, np.float32),
             language=language,
             beam_size=1,
@@ -145,7 +148,10 @@ def audio_transcribe(audio: Audio, *, language: Literal["en"] = "en") -> Transcr
             word_timestamps=True,
             condition_on_previous_text=False,
         )
-        segments = list(segments)
+        segments = []
+        for segment in pending:  # decoded lazily, one segment at a time
+            segments.append(segment)
+            ctx.progress(min(segment.end, info.duration), info.duration, "transcribing")
     words = [
         {
             "word": w.word.strip(),

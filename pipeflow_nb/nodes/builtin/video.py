@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Literal
 
 import numpy as np
 from PIL import Image as PILImage
 from PIL import ImageOps
 
+from pipeflow_nb.errors import NodeExecutionError
 from pipeflow_nb.media import Audio, Image, Video
 from pipeflow_nb.nodes.builtin._audio_io import fit_length, samples_of
 from pipeflow_nb.nodes.builtin._define import builtin
 from pipeflow_nb.nodes.builtin._video_io import Frame, decode_frames, encode_mp4, even
+from pipeflow_nb.nodes.context import NodeContext
 
 __all__ = [
     "video_add_audio",
@@ -44,6 +46,18 @@ def _out_size(width: int, height: int, size: tuple[int, int]) -> tuple[int, int]
     if height > 0:
         return even(round(w * height / h)), even(height)
     return even(w), even(h)
+
+
+def _reporting(frames: Iterable[Frame], total: int, ctx: NodeContext) -> Iterator[Frame]:
+    """Pass frames through, reporting encoding progress about twenty times, and stop when
+    the execution is cancelled (the engine drops a cancelled node's result anyway)."""
+    step = max(1, total // 20)
+    for i, frame in enumerate(frames, 1):
+        if ctx.cancelled:
+            raise NodeExecutionError(ctx.node_id, f"cancelled after {i - 1} of {total} frames")
+        yield frame
+        if i % step == 0 or i == total:
+            ctx.progress(i, total, "encoding")
 
 
 def _ease(t: float) -> float:
@@ -89,6 +103,7 @@ def video_from_image(
     zoom: float = 1.3,
     width: int = 0,
     height: int = 0,
+    ctx: NodeContext,
 ) -> Video:
     """A video of a camera moving over the image (Ken Burns): zoom in or out, or pan.
 
@@ -102,7 +117,7 @@ def video_from_image(
     size = _out_size(width, height, pil.size)
     if width > 0 and height > 0:
         pil = ImageOps.fit(pil, size, PILImage.Resampling.LANCZOS)
-    return encode_mp4(_camera(pil, n, motion, zoom, size), fps)
+    return encode_mp4(_reporting(_camera(pil, n, motion, zoom, size), n, ctx), fps)
 
 
 @builtin("video:slideshow", label="Slideshow", primary_param="seconds_per_image")
@@ -114,6 +129,7 @@ def video_slideshow(
     fps: float = 24.0,
     width: int = 0,
     height: int = 0,
+    ctx: NodeContext,
 ) -> Video:
     """The connected images in turn, each shown ``seconds_per_image`` with ``fade`` seconds of
     cross-fade into the next. Every image is cropped to fill the first image's frame (or
@@ -143,7 +159,7 @@ def video_slideshow(
                 else:
                     yield slide
 
-    return encode_mp4(frames(), fps)
+    return encode_mp4(_reporting(frames(), hold * len(slides), ctx), fps)
 
 
 @builtin("video:add-audio", label="Add sound", primary_param="fit")
@@ -153,6 +169,7 @@ def video_add_audio(
     *,
     fit: Literal["longest", "video", "audio", "shortest"] = "longest",
     volume: float = 1.0,
+    ctx: NodeContext,
 ) -> Video:
     """Put ``audio`` on the video as its sound track (AAC).
 
@@ -174,7 +191,7 @@ def video_add_audio(
     n = max(1, round(seconds * fps))
     frames = frames[:n] + [frames[-1]] * max(0, n - len(frames))
     track = fit_length(samples * volume, round(n / fps * rate))
-    return encode_mp4(frames, fps, audio=(track, rate))
+    return encode_mp4(_reporting(frames, n, ctx), fps, audio=(track, rate))
 
 
 @builtin("video:to-gif", label="To GIF", primary_param="fps")
