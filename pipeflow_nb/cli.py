@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pipeflow_nb.artifacts import default_home
 
-__all__ = ["main", "node_rows"]
+__all__ = ["main"]
 
 _DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -128,26 +128,15 @@ def _keys_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
-def node_rows(query: str = "") -> list[tuple[str, ...]]:
-    """The catalog as table rows: node type, category, credits, inputs → outputs, label."""
+def _nodes(args: argparse.Namespace) -> int:
+    from pipeflow_nb.nodes.catalog import render_catalog
     from pipeflow_nb.nodes.registry import default_registry
 
-    rows: list[tuple[str, ...]] = [("node type", "category", "credits", "ports", "label")]
-    for spec in default_registry().search(query):
-        ins = ", ".join(f"{p.name}:{p.type.value}" for p in spec.inputs) or "-"
-        outs = ", ".join(f"{p.name}:{p.type.value}" for p in spec.outputs) or "-"
-        rows.append(
-            (spec.node_type, spec.category, str(spec.credits), f"{ins} → {outs}", spec.label)
-        )
-    return rows
-
-
-def _nodes(args: argparse.Namespace) -> int:
-    rows = node_rows(" ".join(args.query))
-    if len(rows) == 1:
-        print(f"no node type matches {' '.join(args.query)!r}", file=sys.stderr)
+    query = " ".join(args.query)
+    if not default_registry().search(query, category=args.category):
+        print(render_catalog(query=query, category=args.category), file=sys.stderr)
         return 1
-    print(_table(rows))
+    print(render_catalog(query=query, category=args.category))
     return 0
 
 
@@ -197,6 +186,7 @@ def _parser() -> argparse.ArgumentParser:
 
     nodes = sub.add_parser("nodes", help="list node types (optionally matching QUERY)")
     nodes.add_argument("query", nargs="*")
+    nodes.add_argument("--category", help="only this category (image, audio, model, ...)")
     nodes.set_defaults(run=_nodes)
     return parser
 

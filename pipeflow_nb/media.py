@@ -156,6 +156,16 @@ class Media:
         data = p.read_bytes()
         return cls(data, content_type=sniff_content_type(data, p.name))
 
+    @classmethod
+    def load(cls, source: Any) -> Any:
+        """Load from a path, URL, bytes, data URL, ``artifact:<key>`` or a sample name.
+
+        >>> Image.load("coffee").width
+        """
+        from pipeflow_nb.sources import load_media
+
+        return load_media(source, cls)
+
     # --- bytes and identity ---------------------------------------------------------------
     @property
     def data(self) -> bytes:

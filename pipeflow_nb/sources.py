@@ -27,8 +27,14 @@ def register_sample(name: str, locate: Callable[[], Path]) -> None:
 
 
 def sample_names() -> list[str]:
-    """Names of the registered samples."""
+    """Names of the registered samples (the bundled photos included)."""
+    _load_bundled_samples()
     return sorted(_SAMPLES)
+
+
+def _load_bundled_samples() -> None:
+    # Importing the module registers the bundled photos; done on first need, not at import.
+    import pipeflow_nb.samples  # noqa: F401
 
 
 def load_media(
@@ -75,6 +81,8 @@ def load_media(
         return kind(data, content_type=content_type or sniff_content_type(data))
     if source.startswith(("http://", "https://")):
         return _download(source, kind, timeout_s)
+    if source not in _SAMPLES:
+        _load_bundled_samples()
     if source in _SAMPLES:
         return kind.from_file(_SAMPLES[source]())  # type: ignore[no-any-return]
     path = Path(source).expanduser()

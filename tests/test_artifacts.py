@@ -47,3 +47,12 @@ def test_load_media_from_paths_data_urls_and_bytes(tmp_path: Path) -> None:
         load_media("/no/such/file.png", Image)
     with pytest.raises(MediaError, match="no image source given"):
         load_media("", Image)
+
+
+def test_bundled_samples_load_by_name_without_the_registry() -> None:
+    import subprocess
+    import sys
+
+    code = "import pipeflow_nb as pf; print(pf.Image.load('cat').width > 100)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "True", out.stderr

@@ -59,7 +59,11 @@ def test_nodes_lists_the_catalog(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["nodes", "template"]) == 0
     out = capsys.readouterr().out
     assert "text:template" in out and "input:text" not in out
+    assert main(["nodes", "--category", "audio"]) == 0
+    out = capsys.readouterr().out
+    assert "audio:speech" in out and "image:resize" not in out
     assert main(["nodes", "no-such-node-type-anywhere"]) == 1
+    assert "no node types match" in capsys.readouterr().err
 
 
 def test_serve_prints_the_dev_key_location_and_serves(tmp_path: Path) -> None:

@@ -58,7 +58,7 @@ class Operations(ObservingOperations):
 
     def _workflow_from(self, reply: Reply) -> Workflow:
         workflow: Workflow = parse(Workflow, unwrap(reply.data, "id", "nodes"), "workflow")
-        if workflow.webhook_id and not (workflow.model_extra or {}).get("webhook_url"):
+        if workflow.webhook_id and not workflow.webhook_url:
             workflow = workflow.model_copy(
                 update={"webhook_url": self.webhook_url(workflow.webhook_id)}
             )

@@ -227,6 +227,11 @@ class Execution(WireModel):
         return ports[port]
 
     @property
+    def succeeded(self) -> bool:
+        """Whether the execution ended ``COMPLETED``."""
+        return self.status is ExecutionStatus.COMPLETED
+
+    @property
     def cached_node_ids(self) -> list[str]:
         """Nodes whose outputs came from the cache."""
         return [r.node_id for r in self.node_runs if r.status == "CACHED"]

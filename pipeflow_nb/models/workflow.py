@@ -146,6 +146,8 @@ class Workflow(WireModel):
     """The connections."""
     webhook_id: str | None = None
     """Unguessable id of the workflow's webhook trigger."""
+    webhook_url: str | None = None
+    """Full URL of the webhook trigger (set by the client when it knows the base URL)."""
     is_active: bool | None = None
     """An inactive workflow refuses executions."""
     version: int | None = None

@@ -97,7 +97,9 @@ def render_catalog(
     COST is credits per run (``free`` for local nodes); ``~`` marks node types whose output
     may differ between runs (not cached).
     """
-    specs = (registry or default_registry()).search(query, category=category)
+    specs = (registry if registry is not None else default_registry()).search(
+        query, category=category
+    )
     if not specs:
         where = f" in category {category!r}" if category else ""
         return f"no node types match {query!r}{where}"
@@ -131,7 +133,7 @@ class NodeCatalogView:
     def __init__(
         self, registry: NodeRegistry | None = None, query: str = "", category: str | None = None
     ):
-        self._registry = registry or default_registry()
+        self._registry = registry if registry is not None else default_registry()
         self.query = query
         self.category = category
 

@@ -415,11 +415,11 @@ def _output_ports(
     ret = hints["return"]
     if ret is None or ret is type(None):
         return [], "none"
-    if get_origin(ret) is typing.Annotated:
-        ret = get_args(ret)[0]
-    if is_typeddict(ret):
-        return [make(k, v) for k, v in get_type_hints(ret).items()], "mapping"
-    port = make("x", ret)
+    base = get_args(ret)[0] if get_origin(ret) is typing.Annotated else ret
+    if is_typeddict(base):
+        fields = get_type_hints(base, include_extras=True)  # keep `Json` markers on fields
+        return [make(k, v) for k, v in fields.items()], "mapping"
+    port = make("x", ret)  # the full annotation: `Annotated[..., PortType.X]` decides the type
     port = port.model_copy(update={"name": output or _DEFAULT_OUTPUT_NAMES[port.type]})
     return [port], "single"
 

@@ -136,7 +136,7 @@ def test_every_method_sync(client: Client, registry: NodeRegistry, tmp_path: Pat
 
     wf = c.publish(p)
     assert wf.id and p.workflow_id == wf.id and wf.webhook_id
-    assert (wf.model_extra or {})["webhook_url"] == c.webhook_url(wf)
+    assert wf.webhook_url == c.webhook_url(wf)
     assert c.webhook_url(wf).endswith(f"/workflow/{wf.webhook_id}/trigger")
     assert c.publish(p).id == wf.id  # the second publish updates
     assert wf.id in [w.id for w in c.list_workflows()]

@@ -11,7 +11,7 @@ from pydantic import Field
 from pipeflow_nb import Audio, Image, NodeContext, Pipeline, Video
 from pipeflow_nb.errors import NodeDefinitionError, UnknownNodeTypeError
 from pipeflow_nb.models import PortType
-from pipeflow_nb.nodes.registry import NodeRegistry, define_node, node
+from pipeflow_nb.nodes.registry import Json, NodeRegistry, define_node, node
 
 
 def test_ports_and_params_come_from_annotations() -> None:
@@ -75,6 +75,25 @@ def _core_defs() -> list:  # type: ignore[type-arg]
 class Split(TypedDict):
     head: str
     count: int
+
+
+class Stats(TypedDict):
+    words: Json
+    length: int
+
+
+def test_json_annotations_give_json_ports() -> None:
+    def stats(text: str) -> Stats:
+        return {"words": text.split(), "length": len(text)}
+
+    def embed(text: str) -> Json:
+        return [0.1, 0.2]
+
+    assert [(p.name, p.type) for p in define_node(stats).spec.outputs] == [
+        ("words", PortType.JSON),
+        ("length", PortType.NUMBER),
+    ]
+    assert [(p.name, p.type) for p in define_node(embed).spec.outputs] == [("json", PortType.JSON)]
 
 
 def test_typed_dict_return_gives_several_outputs() -> None:

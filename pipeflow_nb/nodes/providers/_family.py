@@ -95,7 +95,8 @@ def hosted_node(
     )
     function = NodeFunction(definition)
     if register:
-        (registry or default_registry()).register(function, replace=True)
+        target = registry if registry is not None else default_registry()
+        target.register(function, replace=True)
     return function
 
 
