@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING, Any, Literal
 
-from pipeflow_nb import graph
 from pipeflow_nb.errors import PipelineValidationError, UnknownNodeTypeError
+from pipeflow_nb.handles import Change, InputRef, NodeHandle, OutputRef, Source, Target
 from pipeflow_nb.media import Media
 from pipeflow_nb.models.execution import Batch, Execution, IteratorConfig
 from pipeflow_nb.models.nodespec import NodeTypeSpec
-from pipeflow_nb.models.ports import Port, can_connect
+from pipeflow_nb.models.ports import Port
 from pipeflow_nb.models.validation import resolve_edge_ports, validate_workflow
 from pipeflow_nb.models.workflow import (
     NodeData,
@@ -38,39 +38,14 @@ from pipeflow_nb.models.workflow import (
     Workflow,
 )
 from pipeflow_nb.nodes.registry import NodeDefinition, NodeFunction, NodeRegistry, default_registry
+from pipeflow_nb.wiring import plan_edge
 
 if TYPE_CHECKING:
     from pipeflow_nb.engine import Engine
+    from pipeflow_nb.engine.dask import DaskRunner
     from pipeflow_nb.models.execution import Execution
 
 __all__ = ["Change", "InputRef", "NodeHandle", "OutputRef", "Pipeline"]
-
-
-@dataclass(frozen=True)
-class OutputRef:
-    """An output port of a node: the source end of an edge."""
-
-    node_id: str
-    port: str | None = None
-
-
-@dataclass(frozen=True)
-class InputRef:
-    """An input port of a node: the target end of an edge."""
-
-    node_id: str
-    port: str | None = None
-
-
-@dataclass(frozen=True)
-class Change:
-    """What an edit did, for observers such as the live graph widget."""
-
-    kind: Literal[
-        "node_added", "node_removed", "node_updated", "edge_added", "edge_removed", "replaced"
-    ]
-    node_id: str | None = None
-    edge_id: str | None = None
 
 
 @dataclass
@@ -85,58 +60,6 @@ class _Node:
     data_extra: dict[str, Any] = field(default_factory=dict)
 
 
-class NodeHandle:
-    """A node in a :class:`Pipeline`; pass it as a value to connect its output."""
-
-    def __init__(self, pipeline: Pipeline, node_id: str):
-        self._pipeline = pipeline
-        self.id = node_id
-
-    def __repr__(self) -> str:
-        node = self._pipeline._node(self.id)
-        return f"<{node.node_type} node {self.id!r}>"
-
-    def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, NodeHandle)
-            and other.id == self.id
-            and other._pipeline is self._pipeline
-        )
-
-    def __hash__(self) -> int:
-        return hash(self.id)
-
-    def out(self, port: str | None = None) -> OutputRef:
-        """One of the node's output ports (the only one when ``port`` is left out)."""
-        return OutputRef(self.id, port)
-
-    def in_(self, port: str | None = None) -> InputRef:
-        """One of the node's input ports (the only one when ``port`` is left out)."""
-        return InputRef(self.id, port)
-
-    @property
-    def node_type(self) -> str:
-        """The node's type."""
-        return self._pipeline._node(self.id).node_type
-
-    @property
-    def params(self) -> dict[str, Any]:
-        """A copy of the node's params."""
-        return dict(self._pipeline._node(self.id).params)
-
-    @property
-    def spec(self) -> NodeTypeSpec:
-        """The node type's spec."""
-        return self._pipeline.registry.get(self.node_type).spec
-
-    def set(self, **params: Any) -> NodeHandle:
-        """Change params (validated); returns the handle for chaining."""
-        self._pipeline.set_params(self.id, **params)
-        return self
-
-
-Source = NodeHandle | OutputRef
-Target = NodeHandle | InputRef
 RunListener = Callable[["Execution", Workflow, dict[str, dict[str, Any]]], None]
 """``callback(execution, workflow, overrides)``, called after each run (:meth:`Pipeline.on_run`)."""
 
@@ -379,7 +302,6 @@ class Pipeline:
         if notify:
             self._emit(Change("node_updated", node_id=node_id))
 
-    # --- edge planning ----------------------------------------------------------------------
     def _plan_edge(
         self,
         source: Source,
@@ -391,114 +313,17 @@ class Pipeline:
         src = source.out() if isinstance(source, NodeHandle) else source
         dst = target.in_() if isinstance(target, NodeHandle) else target
         if isinstance(source, NodeHandle) and source._pipeline is not self:
-            return None, [
-                Violation(
-                    rule=Rule.DANGLING_EDGE,
-                    node_id=source.id,
-                    message=f"node {source.id!r} belongs to another pipeline",
-                )
-            ]
-        missing = [
-            nid
-            for nid in (src.node_id, dst.node_id)
-            if nid not in self._nodes and not (new_spec and nid == dst.node_id)
-        ]
-        if missing:
-            return None, [
-                Violation(
-                    rule=Rule.DANGLING_EDGE,
-                    node_id=missing[0],
-                    message=f"no node {missing[0]!r} in pipeline {self.name!r}",
-                )
-            ]
-        src_spec = self.registry.get(self._nodes[src.node_id].node_type).spec
-        dst_spec = (
-            new_spec
-            if new_spec and dst.node_id not in self._nodes
-            else self.registry.get(self._nodes[dst.node_id].node_type).spec
+            foreign = f"node {source.id!r} belongs to another pipeline"
+            return None, [Violation(rule=Rule.DANGLING_EDGE, node_id=source.id, message=foreign)]
+        return plan_edge(
+            src,
+            dst,
+            node_types={nid: n.node_type for nid, n in self._nodes.items()},
+            edges=[*self._edges.values(), *pending],
+            registry=self.registry,
+            pipeline_name=self.name,
+            new_spec=new_spec,
         )
-        in_port = self._pick(dst_spec.inputs, dst.port)
-        out_port = self._pick_output(src_spec, src.port, in_port)
-        probe = WireEdge(
-            id="?",
-            source=src.node_id,
-            target=dst.node_id,
-            source_handle=out_port.handle_out if out_port else None,
-            target_handle=in_port.handle_in if in_port else None,
-        )
-        problems: list[Violation] = []
-        for side, port, spec, name, nid in (
-            ("output", out_port, src_spec, src.port, src.node_id),
-            ("input", in_port, dst_spec, dst.port, dst.node_id),
-        ):
-            if port is None:
-                names = ", ".join(
-                    p.name for p in (spec.outputs if side == "output" else spec.inputs)
-                )
-                what = f"no {side} port {name!r}" if name else f"several {side} ports; name one"
-                problems.append(
-                    Violation(
-                        rule=Rule.UNKNOWN_PORT,
-                        node_id=nid,
-                        message=f"{spec.node_type} node {nid!r} has {what} ({names or 'none'})",
-                    )
-                )
-        if out_port is None or in_port is None:
-            return None, problems
-        if not can_connect(out_port.type, in_port.type):
-            return None, [
-                Violation(
-                    rule=Rule.PORT_TYPE_MISMATCH,
-                    node_id=dst.node_id,
-                    message=f"{src.node_id}.{out_port.name} ({out_port.type}) cannot "
-                    f"feed {dst.node_id}.{in_port.name} ({in_port.type})",
-                )
-            ]
-        existing = [*self._edges.values(), *pending]
-        taken = [e for e in existing if e.target == dst.node_id and e.target_port == in_port.name]
-        if taken and not in_port.many:
-            return None, [
-                Violation(
-                    rule=Rule.PORT_TYPE_MISMATCH,
-                    node_id=dst.node_id,
-                    message=f"input {dst.node_id}.{in_port.name} already has an "
-                    f"edge from {taken[0].source!r}; disconnect it first",
-                )
-            ]
-        pairs = [(e.source, e.target) for e in existing] + [(probe.source, probe.target)]
-        ids = [*self._nodes, *([dst.node_id] if dst.node_id not in self._nodes else [])]
-        loop = graph.cycles(ids, pairs)
-        if loop:
-            return None, [
-                Violation(
-                    rule=Rule.CYCLE,
-                    node_id=dst.node_id,
-                    message=f"connecting {src.node_id} → {dst.node_id} would make a "
-                    f"cycle through {' → '.join(loop[0])}",
-                )
-            ]
-        edge_id = f"{src.node_id}.{out_port.name}->{dst.node_id}.{in_port.name}"
-        if edge_id in self._edges or any(e.id == edge_id for e in pending):
-            return None, [
-                Violation(
-                    rule=Rule.DUPLICATE_ID,
-                    edge_id=edge_id,
-                    message="these ports are already connected",
-                )
-            ]
-        return probe.model_copy(update={"id": edge_id}), []
-
-    @staticmethod
-    def _pick(ports: list[Port], name: str | None) -> Port | None:
-        if name is None:
-            return ports[0] if len(ports) == 1 else None
-        return next((p for p in ports if p.name == name), None)
-
-    def _pick_output(self, spec: NodeTypeSpec, name: str | None, into: Port | None) -> Port | None:
-        if name is not None or len(spec.outputs) <= 1 or into is None:
-            return self._pick(spec.outputs, name)
-        same = [p for p in spec.outputs if p.type == into.type]
-        return same[0] if len(same) == 1 else None
 
     # --- helpers ----------------------------------------------------------------------------
     def _fresh_id(self, node_type: str) -> str:
@@ -617,7 +442,7 @@ class Pipeline:
         return clone
 
     # --- running ----------------------------------------------------------------------------
-    def _engine(self, engine: Engine | None) -> Engine:
+    def _engine(self, engine: Engine | DaskRunner | None) -> Engine | DaskRunner:
         if engine is not None:
             return engine
         from pipeflow_nb.engine.executor import shared_engine
@@ -632,7 +457,7 @@ class Pipeline:
         target: str | NodeHandle | None = None,
         force: bool = False,
         raise_on_failure: bool = True,
-        engine: Engine | None = None,
+        engine: Engine | DaskRunner | None = None,
         target_node_id: str | NodeHandle | None = None,
         **options: Any,
     ) -> Execution:
@@ -677,7 +502,7 @@ class Pipeline:
         target: str | NodeHandle | None = None,
         force: bool = False,
         raise_on_failure: bool = True,
-        engine: Engine | None = None,
+        engine: Engine | DaskRunner | None = None,
         target_node_id: str | NodeHandle | None = None,
         **options: Any,
     ) -> Execution:
@@ -706,7 +531,7 @@ class Pipeline:
         *,
         mode: Literal["zip", "product"] = "zip",
         max_parallel: int = 4,
-        engine: Engine | None = None,
+        engine: Engine | DaskRunner | None = None,
         **options: Any,
     ) -> Batch:
         """Run one execution per combination of values; returns the :class:`Batch`.
@@ -739,7 +564,7 @@ class Pipeline:
         *,
         mode: Literal["zip", "product"] = "zip",
         max_parallel: int = 4,
-        engine: Engine | None = None,
+        engine: Engine | DaskRunner | None = None,
         **options: Any,
     ) -> Batch:
         """Sync form of :meth:`run_batch_async`."""

@@ -116,6 +116,8 @@ async def test_dask_single_run_and_offloaded_node(
         runner = DaskRunner(engine, client)
         remote = await runner.execute(p.to_workflow(), overrides={"src": {"value": 6}})
         assert remote.outputs["d"] == {"number": 12}
+        via_pipeline = await p.run_batch_async({"src": [7, 8]}, engine=runner)
+        assert [r.outputs["d"] for r in via_pipeline.runs] == [{"number": 14}, {"number": 16}]
         runner.offload("t:where")
         offloaded = await engine.execute(p.to_workflow())
     # The offloaded node ran in a Dask worker thread, not in one of the engine's threads.
