@@ -31,7 +31,7 @@ from pipeflow_nb.engine._fast import build
 from pipeflow_nb.engine.cache import Fingerprint
 from pipeflow_nb.engine.events import EventHub, Observer
 from pipeflow_nb.engine.lookup import CacheLookup
-from pipeflow_nb.engine.outputs import to_node_output
+from pipeflow_nb.engine.outputs import stored_media, to_node_output
 from pipeflow_nb.engine.plan import Step
 from pipeflow_nb.engine.runstate import RunNode, RunOptions, error_message, report_execution
 from pipeflow_nb.errors import NodeTimeoutError
@@ -436,8 +436,6 @@ class Scheduler:
                 if not cached:
                     self._cache.store(st, fingerprint, outputs, duration_s)
                 if not self.options.keep_media_in_memory:
-                    from pipeflow_nb.engine.outputs import stored_media
-
                     outputs = stored_media(outputs, self.engine.artifacts)
             except Exception as store_exc:
                 outputs, exc = None, store_exc
