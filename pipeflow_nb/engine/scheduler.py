@@ -69,7 +69,7 @@ workers; it doubles with each tick of a run up to ``MAX_TICK_S``, so a long run 
 nodes wakes the loop (and takes the GIL from the workers) rarely."""
 MAX_TICK_S = 0.05
 """Longest interval between deliveries of workers' events."""
-SPREAD_DELAY_S = 0.001
+SPREAD_DELAY_S = 0.005
 """A worker busy this long on one node is held up: waiting ready nodes get another."""
 
 
