@@ -5,6 +5,14 @@
 :class:`~pipeflow_nb.models.execution.Execution`; :meth:`Engine.start` gives an
 :class:`ExecutionHandle` to stream events from and cancel. ``pipeflow_nb.engine.dask``
 (imported on demand) runs the same work on a ``dask.distributed`` cluster.
+
+Modules: ``executor`` (Engine, handles), ``scheduler`` (one execution: ready set, limits,
+failure policy, cancellation), ``workers`` (engine-wide threads for sync nodes),
+``slots`` (engine-wide concurrency limits), ``plan`` (compiling and preparing a
+workflow), ``runstate`` (node states and the Execution report), ``events`` (observer
+fan-out and async iteration), ``outputs`` (NodeOutput and artifacts), ``cache`` and
+``lookup`` (cache keys, stores, rerun reasons), ``batch`` (iterator configs),
+``blocking`` (sync entry points in scripts and kernels), ``dask`` (scale-out).
 """
 
 from __future__ import annotations

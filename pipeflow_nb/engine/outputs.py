@@ -132,7 +132,10 @@ def stored_media(outputs: Mapping[str, Any], artifacts: ArtifactStore) -> dict[s
     """The same outputs with each media value replaced by a lazy one read from the store.
 
     Used for batch runs so a thousand runs' media stay on disk rather than in memory.
+    Outputs without media are returned as they are.
     """
+    if not any(isinstance(v, Media | list) for v in outputs.values()):
+        return dict(outputs) if not isinstance(outputs, dict) else outputs
     result: dict[str, Any] = {}
     for port, value in outputs.items():
         if isinstance(value, Media):

@@ -9,7 +9,7 @@ so independent slow or blocking branches still run in parallel. Async node funct
 and sync ones with a timeout or sent elsewhere, run as tasks on the loop.
 
 All scheduling state is guarded by one lock. Workers queue their events without waking
-the loop; the tick (every ``TICK_S`` while workers run) and each worker's exit deliver
+the loop; a tick (every ``TICK_S`` to ``MAX_TICK_S`` while workers run) and the run's end deliver
 them, in order, on the loop thread through :class:`EventHub`.
 """
 
@@ -31,7 +31,7 @@ from pipeflow_nb.engine._fast import build
 from pipeflow_nb.engine.cache import Fingerprint
 from pipeflow_nb.engine.events import EventHub, Observer
 from pipeflow_nb.engine.lookup import CacheLookup
-from pipeflow_nb.engine.outputs import to_node_output
+from pipeflow_nb.engine.outputs import stored_media, to_node_output
 from pipeflow_nb.engine.plan import Step
 from pipeflow_nb.engine.runstate import RunNode, RunOptions, error_message, report_execution
 from pipeflow_nb.errors import NodeTimeoutError
@@ -57,15 +57,19 @@ from pipeflow_nb.nodes.context import NodeContext
 if TYPE_CHECKING:
     from pipeflow_nb.engine.executor import Engine
 
-__all__ = ["SPREAD_DELAY_S", "TICK_S", "Scheduler"]
+__all__ = ["MAX_TICK_S", "SPREAD_DELAY_S", "TICK_S", "Scheduler"]
 
 _log = logging.getLogger(__name__)
 _PENDING, _RUNNING = NodeStatus.PENDING, NodeStatus.RUNNING
 _NODE_STARTED, _NODE_COMPLETED, _NODE_CACHED = NodeStarted, NodeCompleted, NodeCached
 
 TICK_S = 0.005
-"""How often the loop delivers workers' events and looks for held-up workers."""
-SPREAD_DELAY_S = 0.001
+"""First interval at which the loop delivers workers' events and looks for held-up
+workers; it doubles with each tick of a run up to ``MAX_TICK_S``, so a long run of sync
+nodes wakes the loop (and takes the GIL from the workers) rarely."""
+MAX_TICK_S = 0.05
+"""Longest interval between deliveries of workers' events."""
+SPREAD_DELAY_S = 0.005
 """A worker busy this long on one node is held up: waiting ready nodes get another."""
 
 
@@ -103,6 +107,7 @@ class Scheduler:
         self._sync_busy = 0
         self._finished = 0
         self._ticking = False
+        self._tick_s = TICK_S
         self._tick_handle: asyncio.TimerHandle | None = None
         self._mailbox = engine.workers.mailbox(loop)
         # Timeouts or offloading may send sync nodes to the loop; without them none go.
@@ -231,7 +236,7 @@ class Scheduler:
         if has_sync:
             self.engine.workers.submit(self)
         if tick:
-            self._tick_handle = self.loop.call_later(TICK_S, self._tick)
+            self._tick_handle = self.loop.call_later(self._tick_s, self._tick)
 
     def _tick(self) -> None:
         self._ticking = False
@@ -243,7 +248,8 @@ class Scheduler:
             again = bool(self._sync_ready) or self._sync_busy > 0
         if again:
             self._ticking = True
-            self._tick_handle = self.loop.call_later(TICK_S, self._tick)
+            self._tick_s = min(MAX_TICK_S, self._tick_s * 2)
+            self._tick_handle = self.loop.call_later(self._tick_s, self._tick)
 
     def take_sync(self) -> RunNode | None:
         """The next ready sync node, marked running, or ``None`` (worker threads)."""
@@ -430,8 +436,6 @@ class Scheduler:
                 if not cached:
                     self._cache.store(st, fingerprint, outputs, duration_s)
                 if not self.options.keep_media_in_memory:
-                    from pipeflow_nb.engine.outputs import stored_media
-
                     outputs = stored_media(outputs, self.engine.artifacts)
             except Exception as store_exc:
                 outputs, exc = None, store_exc

@@ -6,9 +6,11 @@ moving on to another execution after :data:`FAIR_SHARE` nodes when others wait. 
 of runs therefore keeps one busy thread instead of waking a thread per run, which on
 CPython would make every hand-off a fight for the GIL.
 
-More workers start only when work waits while every worker is held up by a node running
-longer than :data:`~pipeflow_nb.engine.scheduler.SPREAD_DELAY_S` (a blocking call, a
-sleep, a long computation), so independent slow branches still run in parallel.
+More workers (helpers) start only when work waits while every worker is held up by a
+node running longer than :data:`~pipeflow_nb.engine.scheduler.SPREAD_DELAY_S` (a
+blocking call, a sleep, a long computation), so independent slow branches still run in
+parallel; a helper leaves as soon as no other worker is held up, so fast nodes never
+have two threads fighting over the GIL.
 
 Wake-ups of an event loop from workers are coalesced by :class:`LoopMailbox`: callbacks
 queued while one wake-up is pending ride along with it.
@@ -73,7 +75,9 @@ class SyncWorkers:
 
     def __init__(self, max_workers: int):
         self.max_workers = max_workers
-        self._cond = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._delay_s = 0.001
         self._ready: deque[Scheduler] = deque()
         self._queued: set[int] = set()
         self._workers = 0
@@ -103,7 +107,9 @@ class SyncWorkers:
 
     def submit(self, scheduler: Scheduler, *, wake: bool = True) -> None:
         """Queue an execution that has ready sync nodes; ``wake`` a worker if none is free."""
-        with self._cond:
+        if not wake and id(scheduler) in self._queued:
+            return  # already queued (a stale read only costs a redundant requeue)
+        with self._lock:
             if id(scheduler) not in self._queued:
                 self._queued.add(id(scheduler))
                 self._ready.append(scheduler)
@@ -112,12 +118,13 @@ class SyncWorkers:
             if self._idle > 0:
                 self._cond.notify()
             elif self._workers == 0:
-                self._start_locked()
+                self._start_locked(helper=False)
 
     def spread(self, delay_s: float) -> None:
         """Give waiting work another worker if every worker is held up by a long node."""
+        self._delay_s = delay_s
         now = time.perf_counter()
-        with self._cond:
+        with self._lock:
             if not self._ready:
                 return
             held = sum(1 for t0 in self._busy_since.values() if now - t0 >= delay_s)
@@ -126,7 +133,7 @@ class SyncWorkers:
             if self._idle > 0:
                 self._cond.notify()
             elif self._workers < self.max_workers:
-                self._start_locked()
+                self._start_locked(helper=True)
 
     def close(self) -> None:
         """Let the threads end once the queued work is done."""
@@ -134,18 +141,26 @@ class SyncWorkers:
             self._closed = True
             self._cond.notify_all()
 
-    def _start_locked(self) -> None:
+    def _start_locked(self, *, helper: bool) -> None:
         self._workers += 1
         self._serial += 1
         thread = threading.Thread(
-            target=self._run, name=f"pipeflow-node-{self._serial}", daemon=True
+            target=self._run,
+            args=(helper,),
+            name=f"pipeflow-node-{self._serial}",
+            daemon=True,
         )
         thread.start()
 
-    def _next(self) -> Scheduler | None:
+    def _others_held(self, me: int) -> bool:
+        now = time.perf_counter()
+        delay = self._delay_s
+        return any(now - t0 >= delay for tid, t0 in list(self._busy_since.items()) if tid != me)
+
+    def _next(self, helper: bool) -> Scheduler | None:
         with self._cond:
             while not self._ready:
-                if self._closed:
+                if self._closed or helper:
                     self._workers -= 1
                     return None
                 self._idle += 1
@@ -158,16 +173,30 @@ class SyncWorkers:
             self._queued.discard(id(scheduler))
             return scheduler
 
-    def _run(self) -> None:
+    def _leave(self) -> None:
+        with self._lock:
+            self._workers -= 1
+            if self._workers == 0 and self._ready and not self._closed:
+                self._start_locked(helper=False)
+
+    def _run(self, helper: bool) -> None:
         me = threading.get_ident()
         busy = self._busy_since
         while True:
-            scheduler = self._next()
+            if helper and not self._others_held(me):
+                self._leave()  # nobody is held up any more: one thread is enough
+                return
+            scheduler = self._next(helper)
             if scheduler is None:
                 return
+            drained = False
             for _ in range(FAIR_SHARE):
+                if helper and not self._others_held(me):
+                    break
                 st = scheduler.take_sync()
                 if st is None:
+                    # Nothing it may start now; a node ending there queues it again.
+                    drained = True
                     break
                 if scheduler.has_ready_sync():
                     self.submit(scheduler, wake=False)  # let a spread worker find the rest
@@ -176,6 +205,5 @@ class SyncWorkers:
                     scheduler.run_sync(st)
                 finally:
                     busy.pop(me, None)
-            else:
-                if scheduler.has_ready_sync():
-                    self.submit(scheduler, wake=False)
+            if not drained and scheduler.has_ready_sync():
+                self.submit(scheduler, wake=False)
