@@ -1,7 +1,6 @@
 """Shared browser-test plumbing: JupyterLab on loopback, headless Debian Chromium, Run All.
 
-Used by the browser tests under ``tests/browser/``. Names follow the live-graph test
-(``_free_port``, ``_run_all``, ``_counts``) so it can move onto this module unchanged.
+Used by the browser tests under ``tests/browser/``.
 """
 
 from __future__ import annotations
@@ -49,7 +48,7 @@ def chromium_or_skip() -> Path:
     return CHROMIUM
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
@@ -63,7 +62,7 @@ def start_lab(root: Path, state: Path) -> Iterator[dict[str, str]]:
     (state / "cfg/labconfig/page_config.json").write_text(
         json.dumps({"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}})
     )
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = free_port(), secrets.token_hex(16)
     env = dict(
         os.environ,
         JUPYTER_CONFIG_DIR=f"{state}/cfg",
@@ -132,7 +131,7 @@ def open_notebook(page: Any, lab: dict[str, str], name: str) -> None:
     page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=60_000)
 
 
-def _run_all(page: Any) -> None:
+def run_all(page: Any) -> None:
     """Run > Run All Cells, retried until a prompt shows the notebook started."""
     cells = page.locator(".jp-Notebook .jp-Cell")
     for _attempt in range(3):
@@ -152,15 +151,26 @@ def _run_all(page: Any) -> None:
     pytest.fail("Run All Cells did not start the notebook")
 
 
-def _counts(png: bytes, colours: dict[str, str]) -> dict[str, int]:
-    """Pixels within an L1 distance of 40 of each named ``#rrggbb`` colour."""
+def _near(png: bytes, colour: str, tolerance: int) -> Any:
+    """Boolean mask of the pixels within an L1 distance ``tolerance`` of ``#rrggbb``."""
     import numpy as np
     from PIL import Image
 
     rgb = np.asarray(Image.open(BytesIO(png)).convert("RGB")).astype(int)
-    out = {}
-    for name, colour in colours.items():
-        hexa = colour.lstrip("#")
-        target = np.array([int(hexa[i : i + 2], 16) for i in (0, 2, 4)])
-        out[name] = int((np.abs(rgb - target).sum(axis=2) < 40).sum())
-    return out
+    hexa = colour.lstrip("#")
+    target = np.array([int(hexa[i : i + 2], 16) for i in (0, 2, 4)])
+    return np.abs(rgb - target).sum(axis=2) < tolerance
+
+
+def pixel_counts(png: bytes, colours: dict[str, str], tolerance: int = 40) -> dict[str, int]:
+    """How many pixels are near each named colour."""
+    return {name: int(_near(png, colour, tolerance).sum()) for name, colour in colours.items()}
+
+
+def centroid(png: bytes, colour: str, tolerance: int = 40) -> tuple[float, float]:
+    """Mean position of the pixels near ``colour`` (a node drawn in it: its centre)."""
+    import numpy as np
+
+    ys, xs = np.nonzero(_near(png, colour, tolerance))
+    assert len(xs), f"no {colour} pixels"
+    return float(xs.mean()), float(ys.mean())

@@ -23,11 +23,12 @@ from tests.browser.builder_notebook import write_notebook
 from tests.browser.harness import (
     ARTIFACTS_ROOT,
     CHROMIUM_ARGS,
-    _counts,
-    _run_all,
     accept_dialogs,
+    centroid,
     chromium_or_skip,
     open_notebook,
+    pixel_counts,
+    run_all,
     start_lab,
 )
 
@@ -56,21 +57,6 @@ def _wait_for(
             return
         page.wait_for_timeout(250)
     pytest.fail(f"timed out waiting for {what}; last seen: {seen()!r}")
-
-
-def _centroid(png: bytes, colour: str) -> tuple[float, float]:
-    """Mean position of the pixels near ``colour`` (a node's border: its centre)."""
-    from io import BytesIO
-
-    import numpy as np
-    from PIL import Image
-
-    rgb = np.asarray(Image.open(BytesIO(png)).convert("RGB")).astype(int)
-    hexa = colour.lstrip("#")
-    target = np.array([int(hexa[i : i + 2], 16) for i in (0, 2, 4)])
-    ys, xs = np.nonzero(np.abs(rgb - target).sum(axis=2) < 40)
-    assert len(xs), f"no {colour} pixels"
-    return float(xs.mean()), float(ys.mean())
 
 
 def _run_code(page: Any, code: str) -> None:
@@ -106,7 +92,7 @@ def test_palette_connect_and_cell_preview(lab: dict[str, str]) -> None:
             page.on("pageerror", lambda e: errors.append(str(e)))
             accept_dialogs(page, logs)
             open_notebook(page, lab, "builder.ipynb")
-            _run_all(page)
+            run_all(page)
             page.get_by_text("ALL_CELLS_DONE", exact=True).wait_for(timeout=60_000)
 
             builder = page.locator(".pf-builder").first
@@ -115,7 +101,7 @@ def test_palette_connect_and_cell_preview(lab: dict[str, str]) -> None:
             page.wait_for_timeout(800)  # let the first layout paint
             before_png = canvas.screenshot()
             (ARTIFACTS / "builder-before.png").write_bytes(before_png)
-            before = _counts(before_png, COLOURS)
+            before = pixel_counts(before_png, COLOURS)
             assert "Error displaying widget" not in page.inner_text("body")
 
             # 1. A palette click adds a node, drawn on the canvas.
@@ -131,7 +117,7 @@ def test_palette_connect_and_cell_preview(lab: dict[str, str]) -> None:
             added: dict[str, int] = {}
 
             def node_drawn() -> bool:
-                added.update(_counts(canvas.screenshot(), COLOURS))
+                added.update(pixel_counts(canvas.screenshot(), COLOURS))
                 return added["text-node"] > before["text-node"] + 150
 
             _wait_for(
@@ -162,7 +148,7 @@ def test_palette_connect_and_cell_preview(lab: dict[str, str]) -> None:
             connected: dict[str, int] = {}
 
             def edge_drawn() -> bool:
-                connected.update(_counts(canvas.screenshot(), COLOURS))
+                connected.update(pixel_counts(canvas.screenshot(), COLOURS))
                 return connected["edge"] > added["edge"] + 60
 
             _wait_for(edge_drawn, 20, "the edge on the canvas", page, lambda: (added, connected))
@@ -172,7 +158,7 @@ def test_palette_connect_and_cell_preview(lab: dict[str, str]) -> None:
             # 3. Dragging a node keeps its new position in the pipeline's JSON.
             box = canvas.bounding_box()
             assert box is not None
-            cx, cy = _centroid(canvas.screenshot(), COLOURS["text-node"])
+            cx, cy = centroid(canvas.screenshot(), COLOURS["text-node"])
             page.mouse.move(box["x"] + cx, box["y"] + cy)
             page.mouse.down()
             page.mouse.move(box["x"] + cx + 90, box["y"] + cy + 30, steps=8)
@@ -215,7 +201,7 @@ def test_palette_connect_and_cell_preview(lab: dict[str, str]) -> None:
             done: dict[str, int] = {}
 
             def run_drawn() -> bool:
-                done.update(_counts(detail.screenshot(), {"completed": COMPLETED}))
+                done.update(pixel_counts(detail.screenshot(), {"completed": COMPLETED}))
                 return done["completed"] > 2 * 1500  # both nodes completed in that run
 
             _wait_for(run_drawn, 20, "the selected run on its graph", page, lambda: done)

@@ -11,140 +11,62 @@ Screenshots land in ``test-artifacts/browser/``.
 from __future__ import annotations
 
 import json
-import os
 import re
-import secrets
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pipeflow_nb.widgets.elements import STATUS_COLORS
+from tests.browser.harness import (
+    ARTIFACTS_ROOT,
+    CHROMIUM_ARGS,
+    accept_dialogs,
+    centroid,
+    chromium_or_skip,
+    open_notebook,
+    pixel_counts,
+    start_lab,
+)
 from tests.browser.live_notebook import write_notebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(240)]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+ARTIFACTS = ARTIFACTS_ROOT / "browser"
 TOLERANCE = 24  # L1 distance in RGB for "this pixel has that status colour"
 NODE_PIXELS = 1500  # a drawn node covers several thousand pixels; edges and text far fewer
 RUN_CELL = 3  # markdown, setup, `p`, then the cell that runs the pipeline
+# Node fills are flat, so a tight match counts them while skipping most anti-aliased edge
+# pixels (grey edges blended with white pass near the pending colour).
+FILLS = {
+    status: STATUS_COLORS[status][0]
+    for status in ("pending", "running", "completed", "cached", "failed", "cancelled")
+}
 
 
 @pytest.fixture(scope="module")
 def chromium() -> Path:
-    if not CHROMIUM.exists():
-        pytest.skip(
-            "Debian Chromium is missing: run `apt-get install chromium` (no Playwright download)"
-        )
-    pytest.importorskip(
-        "playwright.sync_api", reason="pip install 'pipeflow-nb[test]' for playwright"
-    )
-    return CHROMIUM
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+    return chromium_or_skip()
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory, chromium: Path) -> Iterator[dict[str, str]]:
     """JupyterLab on loopback with a token and throw-away config, runtime and settings dirs."""
     root = tmp_path_factory.mktemp("nbroot")
-    state = tmp_path_factory.mktemp("jupyter-state")
     write_notebook(root / "live.ipynb")
-    (state / "cfg/labconfig").mkdir(parents=True)
-    (state / "cfg/labconfig/page_config.json").write_text(
-        json.dumps({"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}})
-    )
-    port, token = _free_port(), secrets.token_hex(16)
-    env = dict(
-        os.environ,
-        JUPYTER_CONFIG_DIR=f"{state}/cfg",
-        JUPYTER_RUNTIME_DIR=f"{state}/rt",
-        JUPYTERLAB_SETTINGS_DIR=f"{state}/settings",
-        JUPYTERLAB_WORKSPACES_DIR=f"{state}/ws",
-        IPYTHONDIR=f"{state}/ipython",
-        PIPEFLOW_HOME=f"{state}/pipeflow",
-    )
-    log = (state / "lab.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("jupyter")),
-            "lab",
-            "--no-browser",
-            "--allow-root",
-            "--ip=127.0.0.1",
-            f"--port={port}",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={root}",
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(240):
-            try:
-                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=1)
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail(f"jupyter lab exited: {(state / 'lab.log').read_text()[-2000:]}")
-                time.sleep(0.25)
-        else:
-            pytest.fail("jupyter lab did not answer within 60 s")
-        yield {"base": base, "token": token, "log": str(state / "lab.log")}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-        log.close()
+    with start_lab(root, tmp_path_factory.mktemp("jupyter-state")) as served:
+        yield served
 
 
 def _counts(png: bytes) -> dict[str, int]:
-    """Pixels within an L1 distance of 24 of each status fill colour.
-
-    Node fills are flat, so a tight match counts them while skipping most anti-aliased
-    edge pixels (grey edges blended with white pass near the pending colour).
-    """
-    import numpy as np
-    from PIL import Image
-
-    rgb = np.asarray(Image.open(BytesIO(png)).convert("RGB")).astype(int)
-    out = {}
-    for status in ("pending", "running", "completed", "cached", "failed", "cancelled"):
-        hexa = STATUS_COLORS[status][0].lstrip("#")
-        target = np.array([int(hexa[i : i + 2], 16) for i in (0, 2, 4)])
-        out[status] = int((np.abs(rgb - target).sum(axis=2) < TOLERANCE).sum())
-    return out
+    return pixel_counts(png, FILLS, TOLERANCE)
 
 
 def _centroid(png: bytes, status: str) -> tuple[float, float]:
-    import numpy as np
-    from PIL import Image
-
-    rgb = np.asarray(Image.open(BytesIO(png)).convert("RGB")).astype(int)
-    hexa = STATUS_COLORS[status][0].lstrip("#")
-    target = np.array([int(hexa[i : i + 2], 16) for i in (0, 2, 4)])
-    ys, xs = np.nonzero(np.abs(rgb - target).sum(axis=2) < TOLERANCE)
-    assert len(xs), f"no {status} pixels to click"
-    return float(xs.mean()), float(ys.mean())
+    return centroid(png, FILLS[status], TOLERANCE)
 
 
 def _run_from_menu(page: Any, cell: Any, label: str, started: Any) -> None:
@@ -177,35 +99,15 @@ def test_live_graph_renders_animates_and_inspects(lab: dict[str, str], chromium:
         browser = pw.chromium.launch(
             executable_path=str(chromium),
             headless=True,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
+            args=CHROMIUM_ARGS,
         )
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1600})
             page.on("console", lambda m: logs.append(f"{m.type}: {m.text}"))
             page.on("pageerror", lambda e: errors.append(str(e)))
 
-            def accept_dialog(dialog: Any) -> None:
-                logs.append("dialog: " + dialog.inner_text())
-                ok = dialog.locator(".jp-Dialog-button.jp-mod-accept")
-                if ok.count():
-                    ok.first.click()
-                else:
-                    page.keyboard.press("Escape")
-
-            page.add_locator_handler(page.locator(".jp-Dialog"), accept_dialog)
-            page.goto(f"{lab['base']}/lab/tree/live.ipynb?token={lab['token']}")
-            page.wait_for_selector(
-                '.jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=60_000
-            )
+            accept_dialogs(page, logs)
+            open_notebook(page, lab, "live.ipynb")
             # Like a user: show the graph first, then run the pipeline while watching it.
             cells = page.locator(".jp-Notebook .jp-Cell")
             run_cell = cells.nth(RUN_CELL)
