@@ -56,6 +56,7 @@ __version__ = "0.1.0"
 _LAZY: dict[str, str] = {
     "AsyncClient": "pipeflow_nb.client:AsyncClient",
     "Client": "pipeflow_nb.client:Client",
+    "Engine": "pipeflow_nb.engine:Engine",
     "PollPolicy": "pipeflow_nb.client:PollPolicy",
     "RunHistory": "pipeflow_nb.history:RunHistory",
     "builder": "pipeflow_nb.building:builder",
@@ -77,6 +78,7 @@ __all__ = [
     "BadRequestError",
     "Client",
     "ConflictError",
+    "Engine",
     "Execution",
     "ExecutionCancelled",
     "ExecutionFailed",
@@ -145,5 +147,6 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover - names the lazy attributes for type checkers
     from pipeflow_nb.building import builder
     from pipeflow_nb.client import AsyncClient, Client, PollPolicy
+    from pipeflow_nb.engine import Engine
     from pipeflow_nb.helpers import execute, executions, poll, publish, trigger_webhook, wait
     from pipeflow_nb.history import RunHistory
