@@ -142,18 +142,14 @@ class ExecutionTable(Sequence[Execution]):
         )
 
 
-class ExecutionHistory:
-    """A workflow's executions, newest first, fetched one page at a time as you iterate.
-
-    ``limit`` caps how many are yielded (``None``: all). Displaying it, :meth:`collect` and
-    :meth:`to_pandas` fetch up to ``display_limit`` rows (``limit`` when set).
-    """
+class _History:
+    """What both history iterators hold: how to fetch a page, and which executions."""
 
     display_limit = 100
 
     def __init__(
         self,
-        fetch: Callable[[str | None, int], Page],
+        fetch: Callable[[str | None, int], Any],
         *,
         workflow_id: str,
         limit: int | None = None,
@@ -166,7 +162,15 @@ class ExecutionHistory:
 
     def __repr__(self) -> str:
         status = f", status={self.status!r}" if self.status else ""
-        return f"ExecutionHistory({self.workflow_id!r}{status}, limit={self.limit})"
+        return f"{type(self).__name__}({self.workflow_id!r}{status}, limit={self.limit})"
+
+
+class ExecutionHistory(_History):
+    """A workflow's executions, newest first, fetched one page at a time as you iterate.
+
+    ``limit`` caps how many are yielded (``None``: all). Displaying it, :meth:`collect` and
+    :meth:`to_pandas` fetch up to ``display_limit`` rows (``limit`` when set).
+    """
 
     def __iter__(self) -> Iterator[Execution]:
         return self._iterate(self.limit)
@@ -199,27 +203,8 @@ class ExecutionHistory:
         return self.collect()._repr_html_()
 
 
-class AsyncExecutionHistory:
+class AsyncExecutionHistory(_History):
     """The async twin of :class:`ExecutionHistory`: ``async for`` and ``await collect()``."""
-
-    display_limit = 100
-
-    def __init__(
-        self,
-        fetch: Callable[[str | None, int], Any],
-        *,
-        workflow_id: str,
-        limit: int | None = None,
-        status: str | None = None,
-    ):
-        self._fetch = fetch
-        self.workflow_id = workflow_id
-        self.limit = limit
-        self.status = status
-
-    def __repr__(self) -> str:
-        status = f", status={self.status!r}" if self.status else ""
-        return f"AsyncExecutionHistory({self.workflow_id!r}{status}, limit={self.limit})"
 
     def __aiter__(self) -> AsyncIterator[Execution]:
         return self._iterate(self.limit)
