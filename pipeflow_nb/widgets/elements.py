@@ -3,7 +3,7 @@
 Nothing here imports ipywidgets, so the rules are unit-tested as plain data. Status drives
 the fill colour (``node[status = "..."]`` selectors, which cytoscape re-evaluates when a
 node's ``data`` is reassigned); category drives the shape and border colour; an edge is
-labelled ``out → in`` with the ports it joins.
+labelled with the ports it joins (``out → in``, or one name when both are called the same).
 
 >>> els = workflow_elements(workflow, specs={}, statuses={"brief": "running"})
 >>> els[0]["data"]["status"], els[0]["classes"]
@@ -63,11 +63,14 @@ LAYOUT: dict[str, Any] = {
     "name": "dagre",
     "rankDir": "LR",
     "nodeSep": 20,
-    "rankSep": 90,
+    "rankSep": 60,
     "edgeSep": 10,
     "padding": 16,
     "animate": False,
 }
+
+#: The smallest zoom the graph fits to: node labels stay readable (about 8 px text).
+MIN_ZOOM = 0.6
 
 _LABEL_WIDTH = 22  # characters per label line before the error excerpt is cut
 
@@ -149,6 +152,8 @@ def _port_label(edge: WireEdge, specs: Mapping[str, NodeTypeSpec], types: Mappin
         out_port = src.outputs[0].name
     if in_port is None and dst is not None and len(dst.inputs) == 1:
         in_port = dst.inputs[0].name
+    if out_port is not None and out_port == in_port:
+        return out_port  # "image", not "image → image": the canvas stays legible
     return f"{out_port or '?'} → {in_port or '?'}"
 
 
@@ -157,7 +162,7 @@ def edge_element(
     specs: Mapping[str, NodeTypeSpec] | None = None,
     node_types: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """One edge element, labelled with its ports (``out → in``)."""
+    """One edge element, labelled with its ports (``out → in``, or the shared name)."""
     return {
         "group": "edges",
         "data": {

@@ -33,6 +33,7 @@ from pipeflow_nb.models.workflow import NodeData, WireNode, Workflow
 from pipeflow_nb.widgets.coalesce import Coalescer, Scheduler, default_scheduler, timer_scheduler
 from pipeflow_nb.widgets.elements import (
     LAYOUT,
+    MIN_ZOOM,
     edge_element,
     legend_html,
     node_classes,
@@ -152,7 +153,11 @@ class PipelineGraph(w.VBox):  # type: ignore[misc]
         self.cytoscape = ipycytoscape.CytoscapeWidget(
             # A width that does not depend on the inspector: the view may fit the graph
             # before its siblings are attached, and cytoscape does not re-fit on resize.
-            layout=w.Layout(width="calc(100% - 312px)", min_width="360px", height="420px")
+            layout=w.Layout(width="calc(100% - 312px)", min_width="360px", height="420px"),
+            # Fitting a long chain would shrink labels past reading; past this zoom the
+            # graph overflows instead and the user pans (drag the background) or zooms.
+            min_zoom=MIN_ZOOM,
+            max_zoom=2.5,
         )
         self.cytoscape.add_class("pf-graph-canvas")
         self.cytoscape.set_style(stylesheet())

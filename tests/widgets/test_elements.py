@@ -37,15 +37,15 @@ def test_edges_carry_their_ports_as_labels(registry: NodeRegistry) -> None:
     edge = els["img.image->clip.image"]
     assert edge["group"] == "edges"
     assert (edge["data"]["source"], edge["data"]["target"]) == ("img", "clip")
-    assert edge["data"]["label"] == "image → image"
-    assert els["brief.text->img.text"]["data"]["label"] == "text → text"
+    assert edge["data"]["label"] == "image"
+    assert els["brief.text->img.text"]["data"]["label"] == "text"
 
 
 def test_edge_without_handles_takes_the_single_port_names(registry: NodeRegistry) -> None:
     wf = demo_pipeline(registry).to_workflow()
     bare = [e.model_copy(update={"source_handle": None, "target_handle": None}) for e in wf.edges]
     els = _by_id(workflow_elements(Workflow(nodes=wf.nodes, edges=bare), registry.spec))
-    assert els["img.image->stats.image"]["data"]["label"] == "image → image"
+    assert els["img.image->stats.image"]["data"]["label"] == "image"
     # Without specs the ports are unknown and say so.
     plain = _by_id(workflow_elements(Workflow(nodes=wf.nodes, edges=bare)))
     assert plain["img.image->stats.image"]["data"]["label"] == "? → ?"
@@ -102,3 +102,13 @@ def test_legend_lists_every_status_with_counts() -> None:
     assert "completed 3" in html
     assert "failed 1" in html
     assert "pending 0" not in html
+
+
+def test_edges_between_differently_named_ports_show_both(registry: NodeRegistry) -> None:
+    from pipeflow_nb.models import WireEdge
+    from pipeflow_nb.widgets.elements import edge_element
+
+    edge = WireEdge(
+        id="e", source="a", target="b", source_handle="out-text", target_handle="in-script"
+    )
+    assert edge_element(edge)["data"]["label"] == "text → script"

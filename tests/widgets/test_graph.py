@@ -39,7 +39,7 @@ def test_draws_every_node_and_edge_of_the_pipeline(graph: PipelineGraph) -> None
     assert sorted(graph.node_widgets) == ["brief", "clip", "img", "shout", "stats", "tone"]
     assert len(graph.edge_widgets) == 5
     assert graph.node_widgets["img"].data["label"] == "Paint"
-    assert graph.edge_widgets["img.image->clip.image"].data["label"] == "image → image"
+    assert graph.edge_widgets["img.image->clip.image"].data["label"] == "image"
     assert graph.cytoscape.cytoscape_layout["rankDir"] == "LR"
     assert repr(graph) == "PipelineGraph('demo': 6 nodes, 5 edges; idle=6)"
 
