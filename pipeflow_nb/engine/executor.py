@@ -282,6 +282,7 @@ class Engine:
         pinned: Iterable[str],
         keep_media_in_memory: bool,
         prepared: tuple[dict[str, Step], list[str]] | None = None,
+        watched: bool = False,
     ) -> Scheduler:
         loop = asyncio.get_running_loop()
         if prepared is not None and isinstance(workflow, CompiledWorkflow):
@@ -310,7 +311,9 @@ class Engine:
             node_timeout_s=node_timeout_s,
             keep_media_in_memory=keep_media_in_memory,
         )
-        return Scheduler(self, steps, order, options, loop, observers, limits=compiled.limits)
+        return Scheduler(
+            self, steps, order, options, loop, observers, limits=compiled.limits, watched=watched
+        )
 
     def start(
         self,
@@ -356,6 +359,7 @@ class Engine:
             node_timeout_s=node_timeout_s,
             pinned=pinned,
             keep_media_in_memory=keep_media_in_memory,
+            watched=True,  # the handle's events() and subscribe() may come at any time
         )
         task = scheduler.loop.create_task(_drive(scheduler, cancel))
         return ExecutionHandle(scheduler, task)

@@ -33,7 +33,13 @@ from pipeflow_nb.engine.events import EventHub, Observer
 from pipeflow_nb.engine.lookup import CacheLookup
 from pipeflow_nb.engine.outputs import stored_media, to_node_output
 from pipeflow_nb.engine.plan import Step
-from pipeflow_nb.engine.runstate import RunNode, RunOptions, error_message, report_execution
+from pipeflow_nb.engine.runstate import (
+    SUCCEEDED,
+    RunNode,
+    RunOptions,
+    error_message,
+    report_execution,
+)
 from pipeflow_nb.errors import NodeTimeoutError
 from pipeflow_nb.media import Media
 from pipeflow_nb.models.base import utcnow
@@ -86,6 +92,7 @@ class Scheduler:
         observers: Iterable[Observer] = (),
         *,
         limits: dict[str, int] | None = None,
+        watched: bool = True,
     ):
         self.engine = engine
         self.options = options
@@ -93,6 +100,9 @@ class Scheduler:
         self.loop = loop
         self.loop_thread = threading.get_ident()
         self.hub = EventHub(loop, observers)
+        # Nobody can ever see the events of an unwatched run (no observers, no handle):
+        # they are not built at all, and outputs' wire descriptions wait for the report.
+        self._watched = watched or self.hub.has_observers
         self._cancel_event: threading.Event | None = None
         self.states = {nid: RunNode(steps[nid], len(steps[nid].parents)) for nid in order}
         self._lock = threading.Lock()
@@ -145,17 +155,18 @@ class Scheduler:
         self.start_time = utcnow()
         self._t0 = time.perf_counter()
         o = self.options
-        self.hub.emit(
-            build(
-                ExecutionStarted,
-                execution_id=o.execution_id,
-                at=self.start_time,
-                workflow_id=o.workflow_id,
-                node_ids=list(self.order),
-                batch_id=o.batch_id,
-                input_index=o.input_index,
+        if self._watched:
+            self.hub.emit(
+                build(
+                    ExecutionStarted,
+                    execution_id=o.execution_id,
+                    at=self.start_time,
+                    workflow_id=o.workflow_id,
+                    node_ids=list(self.order),
+                    batch_id=o.batch_id,
+                    input_index=o.input_index,
+                )
             )
-        )
         with self._lock:
             for st in self.states.values():
                 if st.remaining == 0:
@@ -171,6 +182,8 @@ class Scheduler:
 
     def _finish(self) -> Execution:
         execution = self.snapshot(final=True)
+        if not self._watched:
+            return execution
         self.hub.emit_now(
             build(
                 ExecutionFinished,
@@ -348,14 +361,15 @@ class Scheduler:
             if hit is not None:
                 self._settle(st, hit, cached=True)
                 return
-            self.hub.emit(
-                build(
-                    _NODE_STARTED,
-                    execution_id=self.options.execution_id,
-                    at=st.start,
-                    node_id=st.step.id,
+            if self._watched:
+                self.hub.emit(
+                    build(
+                        _NODE_STARTED,
+                        execution_id=self.options.execution_id,
+                        at=st.start,
+                        node_id=st.step.id,
+                    )
                 )
-            )
             definition = st.step.definition
             outputs = definition.outputs_from(definition.func(**self._kwargs(st, inputs)))
             self._settle(st, outputs, fingerprint=fp)
@@ -374,14 +388,15 @@ class Scheduler:
             if hit is not None:
                 self._settle(st, hit, cached=True)
                 return
-            self.hub.emit(
-                build(
-                    _NODE_STARTED,
-                    execution_id=self.options.execution_id,
-                    at=st.start,
-                    node_id=st.step.id,
+            if self._watched:
+                self.hub.emit(
+                    build(
+                        _NODE_STARTED,
+                        execution_id=self.options.execution_id,
+                        at=st.start,
+                        node_id=st.step.id,
+                    )
                 )
-            )
             definition = st.step.definition
             kwargs = self._kwargs(st, inputs)
             offload = self.engine.offload_for(definition)
@@ -431,7 +446,7 @@ class Scheduler:
         event: Any = None
         if outputs is not None:
             try:
-                if wire is None:
+                if wire is None and (self._watched or _may_hold_media(outputs)):
                     wire = self._describe(outputs)
                 if not cached:
                     self._cache.store(st, fingerprint, outputs, duration_s)
@@ -454,7 +469,10 @@ class Scheduler:
             elif outputs is not None:
                 st.status = NodeStatus.CACHED if cached else NodeStatus.COMPLETED
                 st.outputs, st.wire, st.cached, st.credits = outputs, wire, cached, credits
-                if cached:
+                if not self._watched:
+                    if cached:
+                        st.reason = None
+                elif cached:
                     st.reason = None
                     event = build(
                         _NODE_CACHED,
@@ -504,12 +522,20 @@ class Scheduler:
                 self._skip_descendants_locked(st)
                 if self.options.fail_fast:
                     self._stop_locked(f"stopped after node {step.id!r} failed", cancel=False)
-            self._maybe_done_locked()
+            # Told to the loop after the lock is released, so the woken loop does not
+            # block on this lock while the worker still holds it (and the GIL).
+            done = self._finished == len(self.order) and not self._complete
+            self._complete = self._complete or done
             loop_work = bool(self._loop_ready)
         if on_loop:
+            if done:
+                self.loop.call_soon(self._set_done)
             self._on_loop_changes()
-        elif loop_work:
-            self._mailbox.post(self._on_loop_changes)
+        else:
+            if loop_work:
+                self._mailbox.post(self._on_loop_changes)
+            if done:
+                self._mailbox.post(self._set_done)
 
     def _end_locked(self, st: RunNode, end: datetime, duration_s: float, event: Any) -> None:
         st.end = end
@@ -600,9 +626,13 @@ class Scheduler:
     def snapshot(self, *, final: bool = False) -> Execution:
         """The execution as it stands (``final`` once every node is terminal)."""
         with self._lock:
+            nodes = [self.states[nid] for nid in self.order]
+            for st in nodes:
+                if st.wire is None and st.outputs is not None and st.status in SUCCEEDED:
+                    st.wire = self._describe(st.outputs)  # deferred: see ``_watched``
             return report_execution(
                 self.options,
-                [self.states[nid] for nid in self.order],
+                nodes,
                 start_time=self.start_time,
                 duration_ms=round((time.perf_counter() - self._t0) * 1000) if final else None,
                 finished=self._finished,
@@ -615,3 +645,8 @@ class Scheduler:
 
 def _node_type_of(st: RunNode) -> str:
     return st.step.node_type
+
+
+def _may_hold_media(outputs: dict[str, Any]) -> bool:
+    """Whether outputs may hold media, whose description must store them right away."""
+    return any(isinstance(v, Media | list) for v in outputs.values())
