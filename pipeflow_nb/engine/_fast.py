@@ -18,6 +18,11 @@ __all__ = ["build"]
 
 M = TypeVar("M", bound=BaseModel)
 _setattr = object.__setattr__
+_new = object.__new__
+# The slot setters of BaseModel's own state: cheaper than ``object.__setattr__`` by name.
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 _Table = tuple[dict[str, Any], list[tuple[str, Callable[[], Any]]], bool]
 _TABLES: dict[type[BaseModel], _Table] = {}
 
@@ -38,13 +43,14 @@ def _table(cls: type[BaseModel]) -> _Table:
 def build(cls: type[M], /, **values: Any) -> M:
     """An instance of ``cls`` from trusted values given by field name (no validation)."""
     plain, factories, extra = _TABLES.get(cls) or _table(cls)
-    data = {**plain, **values}
+    data = plain.copy()
+    data.update(values)
     for name, factory in factories:
         if name not in values:
             data[name] = factory()
-    model = cls.__new__(cls)
+    model = _new(cls)
     _setattr(model, "__dict__", data)
-    _setattr(model, "__pydantic_fields_set__", set(values))
-    _setattr(model, "__pydantic_extra__", {} if extra else None)
-    _setattr(model, "__pydantic_private__", None)
+    _set_fields_set(model, set(values))
+    _set_extra(model, {} if extra else None)
+    _set_private(model, None)
     return model

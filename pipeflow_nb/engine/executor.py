@@ -250,7 +250,7 @@ class Engine:
         if (
             compiled is not None
             and compiled.workflow is wf
-            and all(s.definition is registry.get(s.node_type) for s in compiled.steps.values())
+            and all(d is registry.get(t) for t, d in compiled.definitions.items())
         ):
             self._compiled.move_to_end(id(wf))
             return compiled
@@ -312,7 +312,15 @@ class Engine:
             keep_media_in_memory=keep_media_in_memory,
         )
         return Scheduler(
-            self, steps, order, options, loop, observers, limits=compiled.limits, watched=watched
+            self,
+            steps,
+            order,
+            options,
+            loop,
+            observers,
+            limits=compiled.limits,
+            watched=watched,
+            timeouts=compiled.timeouts,
         )
 
     def start(

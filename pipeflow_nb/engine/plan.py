@@ -69,6 +69,10 @@ class CompiledWorkflow:
     """Node ids in topological order."""
     limits: dict[str, int] = field(default_factory=dict)
     """Per-node-type concurrency limits that apply (set by the engine compiling it)."""
+    definitions: dict[str, NodeDefinition] = field(default_factory=dict)
+    """The definition of each node type used, as compiled."""
+    timeouts: bool = False
+    """Whether any node type used has a timeout of its own."""
 
     def prepare(
         self,
@@ -233,4 +237,11 @@ def compile_workflow(
             wired = feeds.get((step.id, port.name))
             if wired:
                 step.ports.append((port.name, port.many, wired))
-    return CompiledWorkflow(workflow=workflow, steps=steps, order=order)
+    definitions = {s.node_type: s.definition for s in steps.values()}
+    return CompiledWorkflow(
+        workflow=workflow,
+        steps=steps,
+        order=order,
+        definitions=definitions,
+        timeouts=any(d.timeout_s is not None for d in definitions.values()),
+    )

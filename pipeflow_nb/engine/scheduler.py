@@ -93,6 +93,7 @@ class Scheduler:
         *,
         limits: dict[str, int] | None = None,
         watched: bool = True,
+        timeouts: bool | None = None,
     ):
         self.engine = engine
         self.options = options
@@ -124,10 +125,15 @@ class Scheduler:
         self._special = (
             options.node_timeout_s is not None
             or engine.offloads_any()
-            or any(steps[n].definition.timeout_s is not None for n in order)
+            or (
+                timeouts
+                if timeouts is not None
+                else any(steps[n].definition.timeout_s is not None for n in order)
+            )
         )
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._cache = CacheLookup(engine, options)
+        self._caching = engine.cache is not None
         self._done: asyncio.Future[None] = loop.create_future()
         self._complete = False
         self.failed_node_id: str | None = None
@@ -337,7 +343,8 @@ class Scheduler:
 
     def _kwargs(self, st: RunNode, inputs: dict[str, Any]) -> dict[str, Any]:
         definition = st.step.definition
-        kwargs = {**inputs, **st.step.resolved}
+        resolved = st.step.resolved
+        kwargs = {**inputs, **resolved} if resolved else inputs
         if definition.context_arg is not None:
             kwargs[definition.context_arg] = self._context(st)
         return kwargs
@@ -354,13 +361,15 @@ class Scheduler:
         st.start = utcnow()
         try:
             inputs = self._inputs(st.step)
-            fp, hit, waiting = self._cache.lookup(st, inputs)
-            if waiting is not None and fp is not None:
-                waiting.result()
-                hit = self._cache.after_wait(st, fp)
-            if hit is not None:
-                self._settle(st, hit, cached=True)
-                return
+            fp = None
+            if self._caching:
+                fp, hit, waiting = self._cache.lookup(st, inputs)
+                if waiting is not None and fp is not None:
+                    waiting.result()
+                    hit = self._cache.after_wait(st, fp)
+                if hit is not None:
+                    self._settle(st, hit, cached=True)
+                    return
             if self._watched:
                 self.hub.emit(
                     build(
@@ -446,11 +455,12 @@ class Scheduler:
         event: Any = None
         if outputs is not None:
             try:
-                if wire is None and (self._watched or _may_hold_media(outputs)):
+                media = _may_hold_media(outputs)
+                if wire is None and (self._watched or media):
                     wire = self._describe(outputs)
-                if not cached:
+                if not cached and fingerprint is not None:
                     self._cache.store(st, fingerprint, outputs, duration_s)
-                if not self.options.keep_media_in_memory:
+                if media and not self.options.keep_media_in_memory:
                     outputs = stored_media(outputs, self.engine.artifacts)
             except Exception as store_exc:
                 outputs, exc = None, store_exc
@@ -460,7 +470,8 @@ class Scheduler:
         eid = self.options.execution_id
         credits = step.definition.spec.credits if outputs is not None and not cached else 0
         on_loop = threading.get_ident() == self.loop_thread
-        self._slots.give_back(step.node_type, step.node_type in self._limits)
+        node_type = step.definition.spec.node_type
+        self._slots.give_back(node_type, node_type in self._limits)
         with self._lock:
             if not on_loop:
                 self._sync_busy -= 1
