@@ -23,7 +23,7 @@ _new = object.__new__
 _set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
 _set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
 _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
-_Table = tuple[dict[str, Any], list[tuple[str, Callable[[], Any]]], bool]
+_Table = tuple[dict[str, Any], list[tuple[str, Callable[[], Any]]], bool, int]
 _TABLES: dict[type[BaseModel], _Table] = {}
 
 
@@ -35,14 +35,15 @@ def _table(cls: type[BaseModel]) -> _Table:
             factories.append((name, field.default_factory))  # type: ignore[arg-type]
         elif not field.is_required():
             plain[name] = field.default
-    table = (plain, factories, cls.model_config.get("extra") == "allow")
+    extra = cls.model_config.get("extra") == "allow"
+    table = (plain, factories, extra, len(cls.model_fields))
     _TABLES[cls] = table
     return table
 
 
 def build(cls: type[M], /, **values: Any) -> M:
     """An instance of ``cls`` from trusted values given by field name (no validation)."""
-    plain, factories, extra = _TABLES.get(cls) or _table(cls)
+    plain, factories, extra, _ = _TABLES.get(cls) or _table(cls)
     data = plain.copy()
     data.update(values)
     for name, factory in factories:
@@ -61,9 +62,9 @@ def build_from(cls: type[M], data: dict[str, Any], /) -> M:
 
     Cheapest when ``data`` names every field, as the engine's per-node models do.
     """
-    plain, factories, extra = _TABLES.get(cls) or _table(cls)
+    plain, factories, extra, count = _TABLES.get(cls) or _table(cls)
     fields_set = set(data)
-    if len(data) != len(cls.model_fields):  # some field left to its default
+    if len(data) != count:  # some field left to its default
         for name, default in plain.items():
             data.setdefault(name, default)
         for name, factory in factories:

@@ -380,7 +380,11 @@ class Scheduler:
                     )
                 )
             definition = st.step.definition
-            outputs = definition.outputs_from(definition.func(**self._kwargs(st, inputs)))
+            resolved = st.step.resolved
+            kwargs = {**inputs, **resolved} if resolved else inputs
+            if definition.context_arg is not None:
+                kwargs[definition.context_arg] = self._context(st)
+            outputs = definition.outputs_from(definition.func(**kwargs))
             self._settle(st, outputs, fingerprint=fp)
         except Exception as exc:
             self._settle(st, None, exc=exc)
@@ -468,9 +472,34 @@ class Scheduler:
             self.engine.release(st.claimed)
             st.claimed = None
         eid = self.options.execution_id
-        credits = step.definition.spec.credits if outputs is not None and not cached else 0
+        spec = step.definition.spec
+        credits = spec.credits if outputs is not None and not cached else 0
+        duration_ms = round(duration_s * 1000)
+        if outputs is not None and self._watched:
+            # Built before taking the lock (dropped if the node was stopped meanwhile).
+            if cached:
+                event = build(
+                    _NODE_CACHED,
+                    execution_id=eid,
+                    at=end,
+                    node_id=step.id,
+                    outputs=outputs,
+                    output=wire,
+                )
+            else:
+                event = build(
+                    _NODE_COMPLETED,
+                    execution_id=eid,
+                    at=end,
+                    node_id=step.id,
+                    outputs=outputs,
+                    output=wire,
+                    duration_ms=duration_ms,
+                    credits=credits,
+                    rerun_reason=st.reason,
+                )
         on_loop = threading.get_ident() == self.loop_thread
-        node_type = step.definition.spec.node_type
+        node_type = spec.node_type
         self._slots.give_back(node_type, node_type in self._limits)
         with self._lock:
             if not on_loop:
@@ -480,37 +509,21 @@ class Scheduler:
             elif outputs is not None:
                 st.status = NodeStatus.CACHED if cached else NodeStatus.COMPLETED
                 st.outputs, st.wire, st.cached, st.credits = outputs, wire, cached, credits
-                if not self._watched:
-                    if cached:
-                        st.reason = None
-                elif cached:
+                if cached:
                     st.reason = None
-                    event = build(
-                        _NODE_CACHED,
-                        execution_id=eid,
-                        at=end,
-                        node_id=step.id,
-                        outputs=outputs,
-                        output=wire,
-                    )
-                else:
-                    event = build(
-                        _NODE_COMPLETED,
-                        execution_id=eid,
-                        at=end,
-                        node_id=step.id,
-                        outputs=outputs,
-                        output=wire,
-                        duration_ms=round(duration_s * 1000),
-                        credits=credits,
-                        rerun_reason=st.reason,
-                    )
-                self._end_locked(st, end, duration_s, event)
+                st.end, st.duration_ms = end, duration_ms
+                self._finished += 1
+                if event is not None:
+                    self.hub.emit(event)
+                states, plain, sync_ready = self.states, not self._special, self._sync_ready
                 for child_id in step.children:
-                    child = self.states[child_id]
+                    child = states[child_id]
                     child.remaining -= 1
                     if child.remaining == 0 and child.status is _PENDING:
-                        self._release_locked(child)
+                        if plain and not child.step.is_async:
+                            sync_ready.append(child)  # what _release_locked decides here
+                        else:
+                            self._release_locked(child)
             elif interrupted:
                 st.status = NodeStatus.CANCELLED
                 self._end_locked(st, end, duration_s, None)
@@ -660,4 +673,10 @@ def _node_type_of(st: RunNode) -> str:
 
 def _may_hold_media(outputs: dict[str, Any]) -> bool:
     """Whether outputs may hold media, whose description must store them right away."""
-    return any(isinstance(v, Media | list) for v in outputs.values())
+    for value in outputs.values():  # noqa: SIM110 (a plain loop: no generator per node)
+        if isinstance(value, _MEDIA_OR_LIST):
+            return True
+    return False
+
+
+_MEDIA_OR_LIST = (Media, list)
