@@ -22,7 +22,7 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -66,6 +66,7 @@ if TYPE_CHECKING:
 __all__ = ["MAX_TICK_S", "SPREAD_DELAY_S", "TICK_S", "Scheduler"]
 
 _log = logging.getLogger(__name__)
+_now = datetime.now  # ``utcnow`` without a call frame, on the per-node path
 _PENDING, _RUNNING = NodeStatus.PENDING, NodeStatus.RUNNING
 _NODE_STARTED, _NODE_COMPLETED, _NODE_CACHED = NodeStarted, NodeCompleted, NodeCached
 
@@ -283,6 +284,8 @@ class Scheduler:
         return bool(self._sync_ready) and not self._stopped
 
     def _start_loop_nodes(self) -> None:
+        if not self._loop_ready:
+            return  # only ever filled before a call of this (posted to the loop)
         started = []
         with self._lock:
             while True:
@@ -358,7 +361,7 @@ class Scheduler:
             self._settle(st, None, sys_error=True)
 
     def _run_sync(self, st: RunNode) -> None:
-        st.start = utcnow()
+        st.start = _now(UTC)
         try:
             inputs = self._inputs(st.step)
             fp = None
@@ -453,7 +456,7 @@ class Scheduler:
         sys_error: bool = False,
     ) -> None:
         """Record how a node ended, free its slot and release its children (any thread)."""
-        end = utcnow()
+        end = _now(UTC)
         duration_s = time.perf_counter() - st.t0
         step = st.step
         event: Any = None
