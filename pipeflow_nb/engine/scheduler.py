@@ -27,7 +27,6 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from pipeflow_nb.conversions import convert
-from pipeflow_nb.engine._fast import build
 from pipeflow_nb.engine.cache import Fingerprint
 from pipeflow_nb.engine.events import EventHub, Observer
 from pipeflow_nb.engine.lookup import CacheLookup
@@ -40,19 +39,18 @@ from pipeflow_nb.engine.runstate import (
     error_message,
     report_execution,
 )
+from pipeflow_nb.engine.wire import (
+    execution_finished,
+    execution_started,
+    node_ended,
+    node_failed,
+    node_progress,
+    node_skipped,
+    node_started,
+)
 from pipeflow_nb.errors import NodeTimeoutError
 from pipeflow_nb.media import Media
 from pipeflow_nb.models.base import utcnow
-from pipeflow_nb.models.events import (
-    ExecutionFinished,
-    ExecutionStarted,
-    NodeCached,
-    NodeCompleted,
-    NodeFailed,
-    NodeProgress,
-    NodeSkipped,
-    NodeStarted,
-)
 from pipeflow_nb.models.execution import (
     Execution,
     NodeOutput,
@@ -68,7 +66,6 @@ __all__ = ["MAX_TICK_S", "SPREAD_DELAY_S", "TICK_S", "Scheduler"]
 _log = logging.getLogger(__name__)
 _now = datetime.now  # ``utcnow`` without a call frame, on the per-node path
 _PENDING, _RUNNING = NodeStatus.PENDING, NodeStatus.RUNNING
-_NODE_STARTED, _NODE_COMPLETED, _NODE_CACHED = NodeStarted, NodeCompleted, NodeCached
 
 TICK_S = 0.005
 """First interval at which the loop delivers workers' events and looks for held-up
@@ -163,17 +160,7 @@ class Scheduler:
         self._t0 = time.perf_counter()
         o = self.options
         if self._watched:
-            self.hub.emit(
-                build(
-                    ExecutionStarted,
-                    execution_id=o.execution_id,
-                    at=self.start_time,
-                    workflow_id=o.workflow_id,
-                    node_ids=list(self.order),
-                    batch_id=o.batch_id,
-                    input_index=o.input_index,
-                )
-            )
+            self.hub.emit(execution_started(o, self.start_time, list(self.order)))
         with self._lock:
             for st in self.states.values():
                 if st.remaining == 0:
@@ -191,18 +178,7 @@ class Scheduler:
         execution = self.snapshot(final=True)
         if not self._watched:
             return execution
-        self.hub.emit_now(
-            build(
-                ExecutionFinished,
-                execution_id=execution.id,
-                at=execution.end_time,
-                status=execution.status,
-                error=execution.error,
-                failed_node_id=execution.failed_node_id,
-                duration_ms=execution.duration_ms or 0,
-                credits_used=execution.credits_used,
-            )
-        )
+        self.hub.emit_now(execution_finished(execution))
         return execution
 
     def cancel(self) -> None:
@@ -317,15 +293,7 @@ class Scheduler:
         )
 
     def _progress(self, st: RunNode, value: float, maximum: float, message: str | None) -> None:
-        event = build(
-            NodeProgress,
-            execution_id=self.options.execution_id,
-            at=utcnow(),
-            node_id=st.step.id,
-            value=value,
-            max=maximum,
-            message=message,
-        )
+        event = node_progress(self.options.execution_id, st.step.id, value, maximum, message)
         st.progress = event.percent
         self.hub.emit(event)
 
@@ -374,20 +342,9 @@ class Scheduler:
                     self._settle(st, hit, cached=True)
                     return
             if self._watched:
-                self.hub.emit(
-                    build(
-                        _NODE_STARTED,
-                        execution_id=self.options.execution_id,
-                        at=st.start,
-                        node_id=st.step.id,
-                    )
-                )
+                self.hub.emit(node_started(self.options.execution_id, st.start, st.step.id))
             definition = st.step.definition
-            resolved = st.step.resolved
-            kwargs = {**inputs, **resolved} if resolved else inputs
-            if definition.context_arg is not None:
-                kwargs[definition.context_arg] = self._context(st)
-            outputs = definition.outputs_from(definition.func(**kwargs))
+            outputs = definition.outputs_from(definition.func(**self._kwargs(st, inputs)))
             self._settle(st, outputs, fingerprint=fp)
         except Exception as exc:
             self._settle(st, None, exc=exc)
@@ -405,14 +362,7 @@ class Scheduler:
                 self._settle(st, hit, cached=True)
                 return
             if self._watched:
-                self.hub.emit(
-                    build(
-                        _NODE_STARTED,
-                        execution_id=self.options.execution_id,
-                        at=st.start,
-                        node_id=st.step.id,
-                    )
-                )
+                self.hub.emit(node_started(self.options.execution_id, st.start, st.step.id))
             definition = st.step.definition
             kwargs = self._kwargs(st, inputs)
             offload = self.engine.offload_for(definition)
@@ -480,27 +430,17 @@ class Scheduler:
         duration_ms = round(duration_s * 1000)
         if outputs is not None and self._watched:
             # Built before taking the lock (dropped if the node was stopped meanwhile).
-            if cached:
-                event = build(
-                    _NODE_CACHED,
-                    execution_id=eid,
-                    at=end,
-                    node_id=step.id,
-                    outputs=outputs,
-                    output=wire,
-                )
-            else:
-                event = build(
-                    _NODE_COMPLETED,
-                    execution_id=eid,
-                    at=end,
-                    node_id=step.id,
-                    outputs=outputs,
-                    output=wire,
-                    duration_ms=duration_ms,
-                    credits=credits,
-                    rerun_reason=st.reason,
-                )
+            event = node_ended(
+                eid,
+                end,
+                step.id,
+                outputs,
+                wire,
+                cached=cached,
+                duration_ms=duration_ms,
+                credits=credits,
+                rerun_reason=st.reason,
+            )
         on_loop = threading.get_ident() == self.loop_thread
         node_type = spec.node_type
         self._slots.give_back(node_type, node_type in self._limits)
@@ -535,14 +475,7 @@ class Scheduler:
                 st.status = NodeStatus.FAILED
                 st.error = error_message(exc) if exc is not None else "internal engine error"
                 st.trace = "".join(traceback.format_exception(exc)) if exc is not None else None
-                event = build(
-                    NodeFailed,
-                    execution_id=eid,
-                    at=end,
-                    node_id=step.id,
-                    error=st.error,
-                    traceback=st.trace,
-                )
+                event = node_failed(eid, end, step.id, st.error, st.trace)
                 if self.failed_node_id is None:
                     self.failed_node_id, self.error = step.id, st.error
                 self._end_locked(st, end, duration_s, event)
@@ -582,15 +515,7 @@ class Scheduler:
             st.error = reason
             self._finished += 1
             self._unready_locked(st)
-            self.hub.emit(
-                build(
-                    NodeSkipped,
-                    execution_id=self.options.execution_id,
-                    at=utcnow(),
-                    node_id=st.step.id,
-                    reason=reason,
-                )
-            )
+            self.hub.emit(node_skipped(self.options.execution_id, st.step.id, reason))
             queue.extend(st.step.children)
 
     def _unready_locked(self, st: RunNode) -> None:
@@ -614,15 +539,9 @@ class Scheduler:
                 if running:
                     st.end = utcnow()
                     st.duration_ms = round((time.perf_counter() - st.t0) * 1000)
+                cancelled = st.status is NodeStatus.CANCELLED
                 self.hub.emit(
-                    build(
-                        NodeSkipped,
-                        execution_id=self.options.execution_id,
-                        at=utcnow(),
-                        node_id=st.step.id,
-                        reason=reason,
-                        cancelled=st.status is NodeStatus.CANCELLED,
-                    )
+                    node_skipped(self.options.execution_id, st.step.id, reason, cancelled=cancelled)
                 )
         self._call_on_loop(self._cancel_tasks)
         self._maybe_done_locked()
