@@ -14,11 +14,16 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-__all__ = ["build"]
+__all__ = ["build", "build_from"]
 
 M = TypeVar("M", bound=BaseModel)
 _setattr = object.__setattr__
-_Table = tuple[dict[str, Any], list[tuple[str, Callable[[], Any]]], bool]
+_new = object.__new__
+# The slot setters of BaseModel's own state: cheaper than ``object.__setattr__`` by name.
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+_Table = tuple[dict[str, Any], list[tuple[str, Callable[[], Any]]], bool, int]
 _TABLES: dict[type[BaseModel], _Table] = {}
 
 
@@ -30,21 +35,44 @@ def _table(cls: type[BaseModel]) -> _Table:
             factories.append((name, field.default_factory))  # type: ignore[arg-type]
         elif not field.is_required():
             plain[name] = field.default
-    table = (plain, factories, cls.model_config.get("extra") == "allow")
+    extra = cls.model_config.get("extra") == "allow"
+    table = (plain, factories, extra, len(cls.model_fields))
     _TABLES[cls] = table
     return table
 
 
 def build(cls: type[M], /, **values: Any) -> M:
     """An instance of ``cls`` from trusted values given by field name (no validation)."""
-    plain, factories, extra = _TABLES.get(cls) or _table(cls)
-    data = {**plain, **values}
+    plain, factories, extra, _ = _TABLES.get(cls) or _table(cls)
+    data = plain.copy()
+    data.update(values)
     for name, factory in factories:
         if name not in values:
             data[name] = factory()
-    model = cls.__new__(cls)
+    model = _new(cls)
     _setattr(model, "__dict__", data)
-    _setattr(model, "__pydantic_fields_set__", set(values))
-    _setattr(model, "__pydantic_extra__", {} if extra else None)
-    _setattr(model, "__pydantic_private__", None)
+    _set_fields_set(model, set(values))
+    _set_extra(model, {} if extra else None)
+    _set_private(model, None)
+    return model
+
+
+def build_from(cls: type[M], data: dict[str, Any], /) -> M:
+    """Like :func:`build`, taking ownership of ``data`` (a fresh dict by field name).
+
+    Cheapest when ``data`` names every field, as the engine's per-node models do.
+    """
+    plain, factories, extra, count = _TABLES.get(cls) or _table(cls)
+    fields_set = set(data)
+    if len(data) != count:  # some field left to its default
+        for name, default in plain.items():
+            data.setdefault(name, default)
+        for name, factory in factories:
+            if name not in data:
+                data[name] = factory()
+    model = _new(cls)
+    _setattr(model, "__dict__", data)
+    _set_fields_set(model, fields_set)
+    _set_extra(model, {} if extra else None)
+    _set_private(model, None)
     return model

@@ -40,6 +40,11 @@ class EventHub:
         return f"EventHub({len(self._history)} events, {len(self._observers)} observers)"
 
     @property
+    def has_observers(self) -> bool:
+        """Whether any observer was given."""
+        return bool(self._observers)
+
+    @property
     def history(self) -> list[Any]:
         """Every event delivered so far."""
         return list(self._history)

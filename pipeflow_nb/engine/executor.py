@@ -250,7 +250,7 @@ class Engine:
         if (
             compiled is not None
             and compiled.workflow is wf
-            and all(s.definition is registry.get(s.node_type) for s in compiled.steps.values())
+            and all(d is registry.get(t) for t, d in compiled.definitions.items())
         ):
             self._compiled.move_to_end(id(wf))
             return compiled
@@ -282,6 +282,7 @@ class Engine:
         pinned: Iterable[str],
         keep_media_in_memory: bool,
         prepared: tuple[dict[str, Step], list[str]] | None = None,
+        watched: bool = False,
     ) -> Scheduler:
         loop = asyncio.get_running_loop()
         if prepared is not None and isinstance(workflow, CompiledWorkflow):
@@ -310,7 +311,17 @@ class Engine:
             node_timeout_s=node_timeout_s,
             keep_media_in_memory=keep_media_in_memory,
         )
-        return Scheduler(self, steps, order, options, loop, observers, limits=compiled.limits)
+        return Scheduler(
+            self,
+            steps,
+            order,
+            options,
+            loop,
+            observers,
+            limits=compiled.limits,
+            watched=watched,
+            timeouts=compiled.timeouts,
+        )
 
     def start(
         self,
@@ -356,6 +367,7 @@ class Engine:
             node_timeout_s=node_timeout_s,
             pinned=pinned,
             keep_media_in_memory=keep_media_in_memory,
+            watched=True,  # the handle's events() and subscribe() may come at any time
         )
         task = scheduler.loop.create_task(_drive(scheduler, cancel))
         return ExecutionHandle(scheduler, task)

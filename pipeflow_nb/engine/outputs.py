@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from pipeflow_nb.artifacts import ArtifactStore
-from pipeflow_nb.engine._fast import build
+from pipeflow_nb.engine._fast import build, build_from
 from pipeflow_nb.media import Audio, Image, Media, Video
 from pipeflow_nb.models.execution import MediaRef, NodeOutput
 from pipeflow_nb.sources import ARTIFACT_SCHEME
@@ -65,7 +65,9 @@ def to_node_output(
         (value,) = outputs.values()
         if isinstance(value, int | float | bool | dict) or value is None:
             # The common case of one JSON or number output, without the general walk.
-            return build(NodeOutput, images=[], videos=[], audio=[], text=None, json_=value)
+            return build_from(
+                NodeOutput, {"images": [], "videos": [], "audio": [], "text": None, "json_": value}
+            )
     refs: dict[str, list[MediaRef]] = {"images": [], "videos": [], "audio": []}
     texts: list[str] = []
     json_values: dict[str, Any] = {}

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
 from pipeflow_nb import graph
 from pipeflow_nb.artifacts import ArtifactStore
 from pipeflow_nb.errors import PipelineValidationError
@@ -69,6 +71,10 @@ class CompiledWorkflow:
     """Node ids in topological order."""
     limits: dict[str, int] = field(default_factory=dict)
     """Per-node-type concurrency limits that apply (set by the engine compiling it)."""
+    definitions: dict[str, NodeDefinition] = field(default_factory=dict)
+    """The definition of each node type used, as compiled."""
+    timeouts: bool = False
+    """Whether any node type used has a timeout of its own."""
 
     def prepare(
         self,
@@ -122,11 +128,11 @@ class CompiledWorkflow:
         for node_id, change in changes.items():
             base = self.steps[node_id]
             params = {**base.params, **change}
-            errors = base.definition.param_errors(params)
-            if errors:
+            resolved = _resolved(base.definition, params)
+            if resolved is None:
                 problems += [
                     Violation(rule=Rule.BAD_PARAM, node_id=node_id, param=name, message=msg)
-                    for name, msg in errors
+                    for name, msg in base.definition.param_errors(params)
                 ]
                 continue
             steps[node_id] = Step(
@@ -134,7 +140,7 @@ class CompiledWorkflow:
                 label=base.label,
                 definition=base.definition,
                 params=params,
-                resolved=base.definition.resolve_params(params),
+                resolved=resolved,
                 ports=base.ports,
                 parents=base.parents,
                 children=base.children,
@@ -159,6 +165,18 @@ class CompiledWorkflow:
                 **{**_fields(step), "children": [c for c in step.children if c in keep]}
             )
         return pruned, order
+
+
+def _resolved(definition: NodeDefinition, params: dict[str, Any]) -> dict[str, Any] | None:
+    """``definition.resolve_params(params)`` validating once, or ``None`` if invalid.
+
+    A batch prepares every run's params up front, so this is on its per-run path.
+    """
+    try:
+        model = definition.params_model.model_validate(params)
+    except ValidationError:
+        return None
+    return dict(model.__dict__)  # every field, defaults filled in (extra params are refused)
 
 
 def _fields(step: Step) -> dict[str, Any]:
@@ -233,4 +251,11 @@ def compile_workflow(
             wired = feeds.get((step.id, port.name))
             if wired:
                 step.ports.append((port.name, port.many, wired))
-    return CompiledWorkflow(workflow=workflow, steps=steps, order=order)
+    definitions = {s.node_type: s.definition for s in steps.values()}
+    return CompiledWorkflow(
+        workflow=workflow,
+        steps=steps,
+        order=order,
+        definitions=definitions,
+        timeouts=any(d.timeout_s is not None for d in definitions.values()),
+    )

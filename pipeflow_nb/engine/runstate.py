@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pipeflow_nb.engine._fast import build
+from pipeflow_nb.engine._fast import build, build_from
 from pipeflow_nb.engine.plan import Step
 from pipeflow_nb.models.base import utcnow
 from pipeflow_nb.models.execution import (
@@ -20,7 +20,7 @@ from pipeflow_nb.models.execution import (
 
 __all__ = ["RunNode", "RunOptions", "error_message", "report_execution"]
 
-_PENDING = NodeStatus.PENDING
+_PENDING, _COMPLETED = NodeStatus.PENDING, NodeStatus.COMPLETED
 SUCCEEDED = frozenset((NodeStatus.COMPLETED, NodeStatus.CACHED))
 
 
@@ -85,22 +85,25 @@ class RunNode:
     def to_node_run(self) -> NodeRun:
         """The node's line of the execution report."""
         step = self.step
-        return build(
+        status = self.status
+        return build_from(
             NodeRun,
-            node_id=step.id,
-            label=step.label,
-            node_type=step.node_type,
-            status=self.status,
-            start_time=self.start,
-            end_time=self.end,
-            duration_ms=self.duration_ms,
-            credits=self.credits,
-            cached=self.cached,
-            error=self.error,
-            traceback=self.trace,
-            output=self.wire,
-            rerun_reason=self.reason if self.status is NodeStatus.COMPLETED else None,
-            progress=100.0 if self.status in SUCCEEDED else self.progress,
+            {
+                "node_id": step.id,
+                "label": step.label,
+                "node_type": step.definition.spec.node_type,
+                "status": status,
+                "start_time": self.start,
+                "end_time": self.end,
+                "duration_ms": self.duration_ms,
+                "credits": self.credits,
+                "cached": self.cached,
+                "error": self.error,
+                "traceback": self.trace,
+                "output": self.wire,
+                "rerun_reason": self.reason if status is _COMPLETED else None,
+                "progress": 100.0 if status in SUCCEEDED else self.progress,
+            },
         )
 
 

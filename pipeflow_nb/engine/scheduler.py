@@ -22,31 +22,35 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from pipeflow_nb.conversions import convert
-from pipeflow_nb.engine._fast import build
 from pipeflow_nb.engine.cache import Fingerprint
 from pipeflow_nb.engine.events import EventHub, Observer
 from pipeflow_nb.engine.lookup import CacheLookup
 from pipeflow_nb.engine.outputs import stored_media, to_node_output
 from pipeflow_nb.engine.plan import Step
-from pipeflow_nb.engine.runstate import RunNode, RunOptions, error_message, report_execution
+from pipeflow_nb.engine.runstate import (
+    SUCCEEDED,
+    RunNode,
+    RunOptions,
+    error_message,
+    report_execution,
+)
+from pipeflow_nb.engine.wire import (
+    execution_finished,
+    execution_started,
+    node_ended,
+    node_failed,
+    node_progress,
+    node_skipped,
+    node_started,
+)
 from pipeflow_nb.errors import NodeTimeoutError
 from pipeflow_nb.media import Media
 from pipeflow_nb.models.base import utcnow
-from pipeflow_nb.models.events import (
-    ExecutionFinished,
-    ExecutionStarted,
-    NodeCached,
-    NodeCompleted,
-    NodeFailed,
-    NodeProgress,
-    NodeSkipped,
-    NodeStarted,
-)
 from pipeflow_nb.models.execution import (
     Execution,
     NodeOutput,
@@ -60,8 +64,8 @@ if TYPE_CHECKING:
 __all__ = ["MAX_TICK_S", "SPREAD_DELAY_S", "TICK_S", "Scheduler"]
 
 _log = logging.getLogger(__name__)
+_now = datetime.now  # ``utcnow`` without a call frame, on the per-node path
 _PENDING, _RUNNING = NodeStatus.PENDING, NodeStatus.RUNNING
-_NODE_STARTED, _NODE_COMPLETED, _NODE_CACHED = NodeStarted, NodeCompleted, NodeCached
 
 TICK_S = 0.005
 """First interval at which the loop delivers workers' events and looks for held-up
@@ -86,6 +90,8 @@ class Scheduler:
         observers: Iterable[Observer] = (),
         *,
         limits: dict[str, int] | None = None,
+        watched: bool = True,
+        timeouts: bool | None = None,
     ):
         self.engine = engine
         self.options = options
@@ -93,6 +99,9 @@ class Scheduler:
         self.loop = loop
         self.loop_thread = threading.get_ident()
         self.hub = EventHub(loop, observers)
+        # Nobody can ever see the events of an unwatched run (no observers, no handle):
+        # they are not built at all, and outputs' wire descriptions wait for the report.
+        self._watched = watched or self.hub.has_observers
         self._cancel_event: threading.Event | None = None
         self.states = {nid: RunNode(steps[nid], len(steps[nid].parents)) for nid in order}
         self._lock = threading.Lock()
@@ -114,10 +123,15 @@ class Scheduler:
         self._special = (
             options.node_timeout_s is not None
             or engine.offloads_any()
-            or any(steps[n].definition.timeout_s is not None for n in order)
+            or (
+                timeouts
+                if timeouts is not None
+                else any(steps[n].definition.timeout_s is not None for n in order)
+            )
         )
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._cache = CacheLookup(engine, options)
+        self._caching = engine.cache is not None
         self._done: asyncio.Future[None] = loop.create_future()
         self._complete = False
         self.failed_node_id: str | None = None
@@ -145,17 +159,8 @@ class Scheduler:
         self.start_time = utcnow()
         self._t0 = time.perf_counter()
         o = self.options
-        self.hub.emit(
-            build(
-                ExecutionStarted,
-                execution_id=o.execution_id,
-                at=self.start_time,
-                workflow_id=o.workflow_id,
-                node_ids=list(self.order),
-                batch_id=o.batch_id,
-                input_index=o.input_index,
-            )
-        )
+        if self._watched:
+            self.hub.emit(execution_started(o, self.start_time, list(self.order)))
         with self._lock:
             for st in self.states.values():
                 if st.remaining == 0:
@@ -171,18 +176,9 @@ class Scheduler:
 
     def _finish(self) -> Execution:
         execution = self.snapshot(final=True)
-        self.hub.emit_now(
-            build(
-                ExecutionFinished,
-                execution_id=execution.id,
-                at=execution.end_time,
-                status=execution.status,
-                error=execution.error,
-                failed_node_id=execution.failed_node_id,
-                duration_ms=execution.duration_ms or 0,
-                credits_used=execution.credits_used,
-            )
-        )
+        if not self._watched:
+            return execution
+        self.hub.emit_now(execution_finished(execution))
         return execution
 
     def cancel(self) -> None:
@@ -264,6 +260,8 @@ class Scheduler:
         return bool(self._sync_ready) and not self._stopped
 
     def _start_loop_nodes(self) -> None:
+        if not self._loop_ready:
+            return  # only ever filled before a call of this (posted to the loop)
         started = []
         with self._lock:
             while True:
@@ -295,15 +293,7 @@ class Scheduler:
         )
 
     def _progress(self, st: RunNode, value: float, maximum: float, message: str | None) -> None:
-        event = build(
-            NodeProgress,
-            execution_id=self.options.execution_id,
-            at=utcnow(),
-            node_id=st.step.id,
-            value=value,
-            max=maximum,
-            message=message,
-        )
+        event = node_progress(self.options.execution_id, st.step.id, value, maximum, message)
         st.progress = event.percent
         self.hub.emit(event)
 
@@ -324,7 +314,8 @@ class Scheduler:
 
     def _kwargs(self, st: RunNode, inputs: dict[str, Any]) -> dict[str, Any]:
         definition = st.step.definition
-        kwargs = {**inputs, **st.step.resolved}
+        resolved = st.step.resolved
+        kwargs = {**inputs, **resolved} if resolved else inputs
         if definition.context_arg is not None:
             kwargs[definition.context_arg] = self._context(st)
         return kwargs
@@ -338,24 +329,20 @@ class Scheduler:
             self._settle(st, None, sys_error=True)
 
     def _run_sync(self, st: RunNode) -> None:
-        st.start = utcnow()
+        st.start = _now(UTC)
         try:
             inputs = self._inputs(st.step)
-            fp, hit, waiting = self._cache.lookup(st, inputs)
-            if waiting is not None and fp is not None:
-                waiting.result()
-                hit = self._cache.after_wait(st, fp)
-            if hit is not None:
-                self._settle(st, hit, cached=True)
-                return
-            self.hub.emit(
-                build(
-                    _NODE_STARTED,
-                    execution_id=self.options.execution_id,
-                    at=st.start,
-                    node_id=st.step.id,
-                )
-            )
+            fp = None
+            if self._caching:
+                fp, hit, waiting = self._cache.lookup(st, inputs)
+                if waiting is not None and fp is not None:
+                    waiting.result()
+                    hit = self._cache.after_wait(st, fp)
+                if hit is not None:
+                    self._settle(st, hit, cached=True)
+                    return
+            if self._watched:
+                self.hub.emit(node_started(self.options.execution_id, st.start, st.step.id))
             definition = st.step.definition
             outputs = definition.outputs_from(definition.func(**self._kwargs(st, inputs)))
             self._settle(st, outputs, fingerprint=fp)
@@ -374,14 +361,8 @@ class Scheduler:
             if hit is not None:
                 self._settle(st, hit, cached=True)
                 return
-            self.hub.emit(
-                build(
-                    _NODE_STARTED,
-                    execution_id=self.options.execution_id,
-                    at=st.start,
-                    node_id=st.step.id,
-                )
-            )
+            if self._watched:
+                self.hub.emit(node_started(self.options.execution_id, st.start, st.step.id))
             definition = st.step.definition
             kwargs = self._kwargs(st, inputs)
             offload = self.engine.offload_for(definition)
@@ -425,17 +406,18 @@ class Scheduler:
         sys_error: bool = False,
     ) -> None:
         """Record how a node ended, free its slot and release its children (any thread)."""
-        end = utcnow()
+        end = _now(UTC)
         duration_s = time.perf_counter() - st.t0
         step = st.step
         event: Any = None
         if outputs is not None:
             try:
-                if wire is None:
+                media = _may_hold_media(outputs)
+                if wire is None and (self._watched or media):
                     wire = self._describe(outputs)
-                if not cached:
+                if not cached and fingerprint is not None:
                     self._cache.store(st, fingerprint, outputs, duration_s)
-                if not self.options.keep_media_in_memory:
+                if media and not self.options.keep_media_in_memory:
                     outputs = stored_media(outputs, self.engine.artifacts)
             except Exception as store_exc:
                 outputs, exc = None, store_exc
@@ -443,9 +425,25 @@ class Scheduler:
             self.engine.release(st.claimed)
             st.claimed = None
         eid = self.options.execution_id
-        credits = step.definition.spec.credits if outputs is not None and not cached else 0
+        spec = step.definition.spec
+        credits = spec.credits if outputs is not None and not cached else 0
+        duration_ms = round(duration_s * 1000)
+        if outputs is not None and self._watched:
+            # Built before taking the lock (dropped if the node was stopped meanwhile).
+            event = node_ended(
+                eid,
+                end,
+                step.id,
+                outputs,
+                wire,
+                cached=cached,
+                duration_ms=duration_ms,
+                credits=credits,
+                rerun_reason=st.reason,
+            )
         on_loop = threading.get_ident() == self.loop_thread
-        self._slots.give_back(step.node_type, step.node_type in self._limits)
+        node_type = spec.node_type
+        self._slots.give_back(node_type, node_type in self._limits)
         with self._lock:
             if not on_loop:
                 self._sync_busy -= 1
@@ -456,32 +454,19 @@ class Scheduler:
                 st.outputs, st.wire, st.cached, st.credits = outputs, wire, cached, credits
                 if cached:
                     st.reason = None
-                    event = build(
-                        _NODE_CACHED,
-                        execution_id=eid,
-                        at=end,
-                        node_id=step.id,
-                        outputs=outputs,
-                        output=wire,
-                    )
-                else:
-                    event = build(
-                        _NODE_COMPLETED,
-                        execution_id=eid,
-                        at=end,
-                        node_id=step.id,
-                        outputs=outputs,
-                        output=wire,
-                        duration_ms=round(duration_s * 1000),
-                        credits=credits,
-                        rerun_reason=st.reason,
-                    )
-                self._end_locked(st, end, duration_s, event)
+                st.end, st.duration_ms = end, duration_ms
+                self._finished += 1
+                if event is not None:
+                    self.hub.emit(event)
+                states, plain, sync_ready = self.states, not self._special, self._sync_ready
                 for child_id in step.children:
-                    child = self.states[child_id]
+                    child = states[child_id]
                     child.remaining -= 1
                     if child.remaining == 0 and child.status is _PENDING:
-                        self._release_locked(child)
+                        if plain and not child.step.is_async:
+                            sync_ready.append(child)  # what _release_locked decides here
+                        else:
+                            self._release_locked(child)
             elif interrupted:
                 st.status = NodeStatus.CANCELLED
                 self._end_locked(st, end, duration_s, None)
@@ -490,26 +475,27 @@ class Scheduler:
                 st.status = NodeStatus.FAILED
                 st.error = error_message(exc) if exc is not None else "internal engine error"
                 st.trace = "".join(traceback.format_exception(exc)) if exc is not None else None
-                event = build(
-                    NodeFailed,
-                    execution_id=eid,
-                    at=end,
-                    node_id=step.id,
-                    error=st.error,
-                    traceback=st.trace,
-                )
+                event = node_failed(eid, end, step.id, st.error, st.trace)
                 if self.failed_node_id is None:
                     self.failed_node_id, self.error = step.id, st.error
                 self._end_locked(st, end, duration_s, event)
                 self._skip_descendants_locked(st)
                 if self.options.fail_fast:
                     self._stop_locked(f"stopped after node {step.id!r} failed", cancel=False)
-            self._maybe_done_locked()
+            # Told to the loop after the lock is released, so the woken loop does not
+            # block on this lock while the worker still holds it (and the GIL).
+            done = self._finished == len(self.order) and not self._complete
+            self._complete = self._complete or done
             loop_work = bool(self._loop_ready)
         if on_loop:
+            if done:
+                self.loop.call_soon(self._set_done)
             self._on_loop_changes()
-        elif loop_work:
-            self._mailbox.post(self._on_loop_changes)
+        else:
+            if loop_work:
+                self._mailbox.post(self._on_loop_changes)
+            if done:
+                self._mailbox.post(self._set_done)
 
     def _end_locked(self, st: RunNode, end: datetime, duration_s: float, event: Any) -> None:
         st.end = end
@@ -529,15 +515,7 @@ class Scheduler:
             st.error = reason
             self._finished += 1
             self._unready_locked(st)
-            self.hub.emit(
-                build(
-                    NodeSkipped,
-                    execution_id=self.options.execution_id,
-                    at=utcnow(),
-                    node_id=st.step.id,
-                    reason=reason,
-                )
-            )
+            self.hub.emit(node_skipped(self.options.execution_id, st.step.id, reason))
             queue.extend(st.step.children)
 
     def _unready_locked(self, st: RunNode) -> None:
@@ -561,15 +539,9 @@ class Scheduler:
                 if running:
                     st.end = utcnow()
                     st.duration_ms = round((time.perf_counter() - st.t0) * 1000)
+                cancelled = st.status is NodeStatus.CANCELLED
                 self.hub.emit(
-                    build(
-                        NodeSkipped,
-                        execution_id=self.options.execution_id,
-                        at=utcnow(),
-                        node_id=st.step.id,
-                        reason=reason,
-                        cancelled=st.status is NodeStatus.CANCELLED,
-                    )
+                    node_skipped(self.options.execution_id, st.step.id, reason, cancelled=cancelled)
                 )
         self._call_on_loop(self._cancel_tasks)
         self._maybe_done_locked()
@@ -600,9 +572,13 @@ class Scheduler:
     def snapshot(self, *, final: bool = False) -> Execution:
         """The execution as it stands (``final`` once every node is terminal)."""
         with self._lock:
+            nodes = [self.states[nid] for nid in self.order]
+            for st in nodes:
+                if st.wire is None and st.outputs is not None and st.status in SUCCEEDED:
+                    st.wire = self._describe(st.outputs)  # deferred: see ``_watched``
             return report_execution(
                 self.options,
-                [self.states[nid] for nid in self.order],
+                nodes,
                 start_time=self.start_time,
                 duration_ms=round((time.perf_counter() - self._t0) * 1000) if final else None,
                 finished=self._finished,
@@ -615,3 +591,14 @@ class Scheduler:
 
 def _node_type_of(st: RunNode) -> str:
     return st.step.node_type
+
+
+def _may_hold_media(outputs: dict[str, Any]) -> bool:
+    """Whether outputs may hold media, whose description must store them right away."""
+    for value in outputs.values():  # noqa: SIM110 (a plain loop: no generator per node)
+        if isinstance(value, _MEDIA_OR_LIST):
+            return True
+    return False
+
+
+_MEDIA_OR_LIST = (Media, list)

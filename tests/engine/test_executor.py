@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import pytest
 
+from pipeflow_nb.artifacts import ArtifactStore
 from pipeflow_nb.engine import Engine
 from pipeflow_nb.errors import PipelineValidationError
-from pipeflow_nb.models.execution import ExecutionStatus, NodeStatus
+from pipeflow_nb.models.execution import Execution, ExecutionStatus, NodeStatus
 from pipeflow_nb.nodes.registry import NodeRegistry
 from pipeflow_nb.pipeline import Pipeline
 
@@ -79,3 +81,34 @@ async def test_sync_nodes_run_off_the_loop_thread(engine: Engine, registry: Node
 async def test_unknown_input_node_is_a_clear_error(engine: Engine, registry: NodeRegistry) -> None:
     with pytest.raises(PipelineValidationError, match="nope"):
         await engine.execute(diamond(registry).to_workflow(), inputs={"nope": 1})
+
+
+async def test_an_unwatched_run_reports_what_a_watched_run_does(
+    registry: NodeRegistry, store: ArtifactStore
+) -> None:
+    # Without observers no events are built and plain outputs are described at the end;
+    # the report must not tell the difference.
+    p = Pipeline("same", registry=registry)
+    src = p.add("t:source", id="src", value=3)
+    p.add("t:image", id="img", x=src)
+    p.add("t:add", id="sum", a=p.add("t:double", id="dbl", x=src), b=src)
+    workflow = p.to_workflow()
+    events: list[Any] = []
+    with Engine(registry, artifacts=store, cache=False) as engine:
+        unwatched = await engine.execute(workflow)
+        watched = await engine.execute(workflow, observers=[events.append])
+
+    def report(execution: Execution) -> list[tuple[Any, ...]]:
+        return [
+            (r.node_id, r.status, r.output, r.credits, r.cached, r.rerun_reason, r.progress)
+            for r in execution.node_runs
+        ]
+
+    assert unwatched.status == ExecutionStatus.COMPLETED, unwatched.error
+    assert report(unwatched) == report(watched)
+    assert unwatched.final_output == watched.final_output
+    assert unwatched.credits_used == watched.credits_used == 2
+    assert list(unwatched.outputs["sum"].values()) == [9]
+    image = unwatched.node_run("img").output
+    assert image is not None and image.images[0].url.startswith("artifact:")
+    assert [e.type for e in events].count("node_completed") == 4
