@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+# JupyterLab refuses to start as root (containers, CI boxes) unless told it is fine.
+LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: lab test lint typecheck unit notebooks browser bench serve clean venv
 
@@ -24,7 +26,7 @@ venv: $(VENV)/.test-installed
 
 ## Open JupyterLab on the tutorials (no keys needed).
 lab: $(VENV)/.lab-installed
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(LAB_ARGS)
 
 ## Run every check: lint, types, unit + API + notebook + browser tests.
 test: $(VENV)/.test-installed lint typecheck
