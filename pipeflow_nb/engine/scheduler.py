@@ -230,12 +230,13 @@ class Scheduler:
             tick = (has_sync or self._sync_busy > 0) and not self._ticking
             self._ticking = self._ticking or tick
         if has_sync:
-            self.engine.workers.submit(self)
+            self.engine.workers.submit_soon(self, self.loop)
         if tick:
             self._tick_handle = self.loop.call_later(self._tick_s, self._tick)
 
     def _tick(self) -> None:
         self._ticking = False
+        self._mailbox.drain()  # ends of executions a busy worker has not told yet
         self.hub.flush()
         if self._done.done():
             return
@@ -494,8 +495,9 @@ class Scheduler:
         else:
             if loop_work:
                 self._mailbox.post(self._on_loop_changes)
-            if done:
-                self._mailbox.post(self._set_done)
+            if done:  # told when the worker runs out of work, or at a tick (see workers)
+                self._mailbox.post_later(self._set_done)
+                self.engine.workers.defer(self._mailbox)
 
     def _end_locked(self, st: RunNode, end: datetime, duration_s: float, event: Any) -> None:
         st.end = end

@@ -13,7 +13,13 @@ parallel; a helper leaves as soon as no other worker is held up, so fast nodes n
 have two threads fighting over the GIL.
 
 Wake-ups of an event loop from workers are coalesced by :class:`LoopMailbox`: callbacks
-queued while one wake-up is pending ride along with it.
+queued while one wake-up is pending ride along with it. An execution that ends on a
+worker tells its loop without waking it (:meth:`LoopMailbox.post_later`): the worker
+wakes the loop once it runs out of queued work (or after :data:`DEFER_S`), and the
+loop's own ticks collect it meanwhile, so a batch's runs ending one after another on a
+busy worker cost one wake-up, not one each (a woken loop would fight the worker for the
+GIL). Likewise the loop wakes a worker once per loop iteration however many executions
+it queued in it.
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ FAIR_SHARE = 32
 """Nodes a worker runs for one execution before letting a waiting one go first."""
 IDLE_EXIT_S = 2.0
 """An idle worker thread ends after this long without work."""
+DEFER_S = 0.002
+"""Longest a worker that keeps finding work holds back the news of ended executions."""
 
 
 class LoopMailbox:
@@ -59,8 +67,27 @@ class LoopMailbox:
             except RuntimeError:  # the loop is closed: nobody is left to tell
                 self._items.clear()
 
-    def _drain(self) -> None:
-        self._scheduled = False
+    def post_later(self, callback: Callable[[], None]) -> None:
+        """Queue ``callback`` without waking the loop: a :meth:`wake` or a :meth:`drain` runs it."""
+        self._items.append(callback)
+
+    def wake(self) -> None:
+        """Wake the loop for callbacks queued with :meth:`post_later` (any thread)."""
+        if self._items and not self._scheduled:
+            self._scheduled = True
+            try:
+                self._loop.call_soon_threadsafe(self._drain)
+            except RuntimeError:  # the loop is closed: nobody is left to tell
+                self._items.clear()
+
+    def drain(self) -> None:
+        """Run the queued callbacks now (loop thread only)."""
+        if self._items:
+            self._drain(clear=False)
+
+    def _drain(self, *, clear: bool = True) -> None:
+        if clear:
+            self._scheduled = False
         items = self._items
         while items:
             callback = items.popleft()
@@ -89,6 +116,9 @@ class SyncWorkers:
         )
         self._serial = 0
         self._last: tuple[asyncio.AbstractEventLoop, LoopMailbox] | None = None
+        self._deferred: list[LoopMailbox] = []
+        self._deferred_since = 0.0
+        self._wake_pending = False
 
     def __repr__(self) -> str:
         return f"SyncWorkers({self._workers} threads, {len(self._ready)} executions waiting)"
@@ -119,6 +149,47 @@ class SyncWorkers:
                 self._cond.notify()
             elif self._workers == 0:
                 self._start_locked(helper=False)
+
+    def submit_soon(self, scheduler: Scheduler, loop: asyncio.AbstractEventLoop) -> None:
+        """Queue an execution from its loop; a worker is woken once this loop iteration ends.
+
+        Executions queued together (a batch's runs starting as others end) then reach the
+        worker with one wake-up, and the woken worker does not take the GIL from the loop
+        while it is still queueing them.
+        """
+        self.submit(scheduler, wake=False)
+        if not self._wake_pending:
+            self._wake_pending = True
+            loop.call_soon(self._wake)
+
+    def _wake(self) -> None:
+        with self._lock:
+            self._wake_pending = False
+            if not self._ready:
+                return
+            if self._idle > 0:
+                self._cond.notify()
+            elif self._workers == 0:
+                self._start_locked(helper=False)
+
+    def defer(self, mailbox: LoopMailbox) -> None:
+        """A worker posted to ``mailbox`` with :meth:`LoopMailbox.post_later` (worker threads)."""
+        with self._lock:
+            if not self._deferred:
+                self._deferred_since = time.perf_counter()
+            if mailbox not in self._deferred:
+                self._deferred.append(mailbox)
+
+    def _wake_deferred(self, *, idle: bool) -> None:
+        """Wake the loops told of ended executions, when going idle or after ``DEFER_S``."""
+        if not self._deferred:
+            return
+        with self._lock:
+            if not idle and time.perf_counter() - self._deferred_since < DEFER_S:
+                return
+            boxes, self._deferred = self._deferred, []
+        for box in boxes:
+            box.wake()
 
     def spread(self, delay_s: float) -> None:
         """Give waiting work another worker if every worker is held up by a long node."""
@@ -158,8 +229,16 @@ class SyncWorkers:
         return any(now - t0 >= delay for tid, t0 in list(self._busy_since.items()) if tid != me)
 
     def _next(self, helper: bool) -> Scheduler | None:
+        self._wake_deferred(idle=not self._ready)
         with self._cond:
             while not self._ready:
+                if self._deferred:  # woken meanwhile by a loop with news still held back
+                    self._cond.release()
+                    try:
+                        self._wake_deferred(idle=True)
+                    finally:
+                        self._cond.acquire()
+                    continue
                 if self._closed or helper:
                     self._workers -= 1
                     return None
@@ -184,6 +263,7 @@ class SyncWorkers:
         busy = self._busy_since
         while True:
             if helper and not self._others_held(me):
+                self._wake_deferred(idle=True)
                 self._leave()  # nobody is held up any more: one thread is enough
                 return
             scheduler = self._next(helper)
