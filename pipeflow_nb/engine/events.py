@@ -73,8 +73,22 @@ class EventHub:
         """Deliver the queued events now, in order (loop thread only)."""
         self._scheduled = False
         outbox = self._outbox
+        if not outbox:
+            return
+        # ``_deliver`` inlined: a batch delivers thousands of events per second.
+        history, observers, queues = self._history, self._observers, self._queues
         while outbox:
-            self._deliver(outbox.popleft())
+            event = outbox.popleft()
+            history.append(event)
+            for observer in observers:
+                try:
+                    observer(event)
+                except Exception:  # an observer must never break the run it watches
+                    _log.exception("execution observer %r failed on %s", observer, event.type)
+            for queue in queues:
+                queue.put_nowait(event)
+            if isinstance(event, ExecutionFinished):
+                self.finished = True
 
     def emit_now(self, event: Any) -> None:
         """Deliver queued events, then this one, immediately (loop thread only)."""
