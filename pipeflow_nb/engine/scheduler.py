@@ -64,7 +64,10 @@ if TYPE_CHECKING:
 __all__ = ["MAX_TICK_S", "SPREAD_DELAY_S", "TICK_S", "Scheduler"]
 
 _log = logging.getLogger(__name__)
-_now = datetime.now  # ``utcnow`` without a call frame, on the per-node path
+# Module-level aliases: these are called several times per node.
+_now = datetime.now  # ``utcnow`` without a call frame
+_perf = time.perf_counter
+_get_ident = threading.get_ident
 _PENDING, _RUNNING = NodeStatus.PENDING, NodeStatus.RUNNING
 
 TICK_S = 0.005
@@ -210,7 +213,7 @@ class Scheduler:
         if st is None:
             return None
         st.status = _RUNNING
-        st.t0 = time.perf_counter()
+        st.t0 = _perf()
         return st
 
     def _poke(self) -> None:
@@ -408,14 +411,21 @@ class Scheduler:
     ) -> None:
         """Record how a node ended, free its slot and release its children (any thread)."""
         end = _now(UTC)
-        duration_s = time.perf_counter() - st.t0
+        duration_s = _perf() - st.t0
         step = st.step
         event: Any = None
         if outputs is not None:
             try:
-                media = _may_hold_media(outputs)
+                media = False  # whether outputs may hold media, which must be stored now
+                for value in outputs.values():
+                    if isinstance(value, _MEDIA_OR_LIST):
+                        media = True
+                        break
                 if wire is None and (self._watched or media):
-                    wire = self._describe(outputs)
+                    engine = self.engine
+                    wire = to_node_output(
+                        outputs, artifacts=engine.artifacts, url_for=engine.url_for
+                    )
                 if not cached and fingerprint is not None:
                     self._cache.store(st, fingerprint, outputs, duration_s)
                 if media and not self.options.keep_media_in_memory:
@@ -442,7 +452,7 @@ class Scheduler:
                 credits=credits,
                 rerun_reason=st.reason,
             )
-        on_loop = threading.get_ident() == self.loop_thread
+        on_loop = _get_ident() == self.loop_thread
         node_type = spec.node_type
         self._slots.give_back(node_type, node_type in self._limits)
         with self._lock:
@@ -593,14 +603,6 @@ class Scheduler:
 
 def _node_type_of(st: RunNode) -> str:
     return st.step.node_type
-
-
-def _may_hold_media(outputs: dict[str, Any]) -> bool:
-    """Whether outputs may hold media, whose description must store them right away."""
-    for value in outputs.values():  # noqa: SIM110 (a plain loop: no generator per node)
-        if isinstance(value, _MEDIA_OR_LIST):
-            return True
-    return False
 
 
 _MEDIA_OR_LIST = (Media, list)
