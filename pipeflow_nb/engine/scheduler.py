@@ -64,10 +64,8 @@ if TYPE_CHECKING:
 __all__ = ["MAX_TICK_S", "SPREAD_DELAY_S", "TICK_S", "Scheduler"]
 
 _log = logging.getLogger(__name__)
-# Module-level aliases: these are called several times per node.
-_now = datetime.now  # ``utcnow`` without a call frame
-_perf = time.perf_counter
-_get_ident = threading.get_ident
+# Aliases of calls made several times per node (``_now``: ``utcnow`` without a frame).
+_now, _perf, _get_ident = datetime.now, time.perf_counter, threading.get_ident
 _PENDING, _RUNNING = NodeStatus.PENDING, NodeStatus.RUNNING
 
 TICK_S = 0.005
@@ -416,11 +414,8 @@ class Scheduler:
         event: Any = None
         if outputs is not None:
             try:
-                media = False  # whether outputs may hold media, which must be stored now
-                for value in outputs.values():
-                    if isinstance(value, _MEDIA_OR_LIST):
-                        media = True
-                        break
+                # Whether outputs may hold media, which must be stored now (no generator).
+                media = any([isinstance(v, _MEDIA_OR_LIST) for v in outputs.values()])
                 if wire is None and (self._watched or media):
                     engine = self.engine
                     wire = to_node_output(
