@@ -414,8 +414,11 @@ class Scheduler:
         event: Any = None
         if outputs is not None:
             try:
-                # Whether outputs may hold media, which must be stored now (no generator).
-                media = any([isinstance(v, _MEDIA_OR_LIST) for v in outputs.values()])
+                media = False  # whether outputs may hold media, which must be stored now
+                for value in outputs.values():
+                    if isinstance(value, _MEDIA_OR_LIST):
+                        media = True
+                        break
                 if wire is None and (self._watched or media):
                     engine = self.engine
                     wire = to_node_output(
