@@ -11,29 +11,21 @@ finished video, and saves a screenshot of the graph widget. Needs the test extra
 
 from __future__ import annotations
 
-import json
-import os
-import re
-import secrets
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "live-graph.png"
-BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+sys.path.insert(0, str(ROOT))  # the browser-test harness starts JupyterLab the same way
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+from tests.browser.harness import (  # noqa: E402
+    CHROMIUM_ARGS,
+    accept_dialogs,
+    open_notebook,
+    run_all,
+    start_lab,
+)
 
 
 def _quickstart_until_the_run(root: Path) -> None:
@@ -45,39 +37,6 @@ def _quickstart_until_the_run(root: Path) -> None:
     nb.cells = [*nb.cells[: last + 1], nbformat.v4.new_code_cell('print("SCREENSHOT_READY")')]
     root.mkdir(parents=True)
     nbformat.write(nb, root / "quickstart.ipynb")
-
-
-def _start_lab(scratch: Path) -> tuple[subprocess.Popen[bytes], str, str]:
-    root = scratch / "notebooks"
-    _quickstart_until_the_run(root)
-    (scratch / "cfg/labconfig").mkdir(parents=True)
-    (scratch / "cfg/labconfig/page_config.json").write_text(
-        json.dumps({"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}})
-    )
-    env = dict(
-        os.environ,
-        JUPYTER_CONFIG_DIR=f"{scratch}/cfg",
-        JUPYTER_RUNTIME_DIR=f"{scratch}/rt",
-        JUPYTERLAB_SETTINGS_DIR=f"{scratch}/settings",
-        JUPYTERLAB_WORKSPACES_DIR=f"{scratch}/ws",
-        IPYTHONDIR=f"{scratch}/ipython",
-        PIPEFLOW_HOME=f"{scratch}/home",
-    )
-    port, token = _free_port(), secrets.token_hex(16)
-    lab = subprocess.Popen(
-        [str(Path(sys.executable).with_name("jupyter")), "lab", "--no-browser", "--allow-root",
-         "--ip=127.0.0.1", f"--port={port}", f"--IdentityProvider.token={token}",
-         f"--ServerApp.root_dir={root}"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(240):
-        try:
-            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.25)
-    return lab, base, token
 
 
 def _rightmost_node(png: bytes) -> tuple[float, float]:
@@ -97,73 +56,47 @@ def _rightmost_node(png: bytes) -> tuple[float, float]:
     return float(xs[right].mean()), float(ys[right].mean())
 
 
-def _run_all(page: Any) -> None:
-    for _attempt in range(3):
-        try:
-            page.locator(".jp-Notebook .jp-Cell").first.click()
-            page.keyboard.press("Escape")
-            page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-            page.locator(".lm-Menu-item:not(.lm-mod-disabled)").filter(
-                has=page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$"))
-            ).click(timeout=5_000)
-            page.locator(".jp-InputPrompt", has_text=re.compile(r"\[(\*|\d+)\]")).first.wait_for(
-                timeout=10_000
-            )
-            return
-        except Exception:
-            page.keyboard.press("Escape")
-    raise RuntimeError("Run All Cells did not start the notebook")
-
-
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:
-        lab, base, token = _start_lab(Path(tmp))
-        try:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(
-                    executable_path="/usr/bin/chromium", headless=True, args=BROWSER_ARGS
+        scratch = Path(tmp)
+        _quickstart_until_the_run(scratch / "notebooks")
+        with start_lab(scratch / "notebooks", scratch / "state") as lab, sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
+            )
+            page = browser.new_page(viewport={"width": 1440, "height": 1800})
+            accept_dialogs(page, [])
+            open_notebook(page, lab, "quickstart.ipynb")
+            run_all(page)
+            done = page.locator(".jp-OutputArea-output", has_text="SCREENSHOT_READY")
+            done.wait_for(timeout=300_000)
+            graph = page.locator(".pf-pipeline-graph").first
+            graph.evaluate("e => e.scrollIntoView({block: 'start'})")
+            page.wait_for_timeout(1500)  # the last status repaint
+            # Open the inspector on the last node (the finished video): with the
+            # left-to-right layout it is the right-most completed (green) node.
+            canvas = page.locator(".pf-graph-canvas").first
+            box = canvas.bounding_box()
+            assert box is not None
+            x, y = _rightmost_node(canvas.screenshot())
+            page.mouse.click(box["x"] + x, box["y"] + y)
+            page.locator(".pf-inspector video").first.wait_for(timeout=10_000)
+            # A click also opens the node's tooltip, which would cover the graph.
+            page.add_style_tag(content=".tippy-popper { display: none !important; }")
+            page.wait_for_timeout(800)
+            legend = graph.locator(".pf-legend").first
+            top = graph.bounding_box()
+            bottom = legend.bounding_box() if legend.count() else None
+            assert top is not None
+            height = (bottom["y"] + bottom["height"] - top["y"] + 8) if bottom else 560
+            OUT.write_bytes(
+                page.screenshot(
+                    clip={"x": top["x"], "y": top["y"], "width": top["width"], "height": height}
                 )
-                page = browser.new_page(viewport={"width": 1440, "height": 1800})
-                page.add_locator_handler(
-                    page.locator(".jp-Dialog"), lambda d: page.keyboard.press("Escape")
-                )
-                page.goto(f"{base}/lab/tree/quickstart.ipynb?token={token}")
-                page.wait_for_selector(
-                    '.jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=60_000
-                )
-                _run_all(page)
-                done = page.locator(".jp-OutputArea-output", has_text="SCREENSHOT_READY")
-                done.wait_for(timeout=300_000)
-                graph = page.locator(".pf-pipeline-graph").first
-                graph.evaluate("e => e.scrollIntoView({block: 'start'})")
-                page.wait_for_timeout(1500)  # the last status repaint
-                # Open the inspector on the last node (the finished video): with the
-                # left-to-right layout it is the right-most completed (green) node.
-                canvas = page.locator(".pf-graph-canvas").first
-                box = canvas.bounding_box()
-                assert box is not None
-                x, y = _rightmost_node(canvas.screenshot())
-                page.mouse.click(box["x"] + x, box["y"] + y)
-                page.locator(".pf-inspector video").first.wait_for(timeout=10_000)
-                # A click also opens the node's tooltip, which would cover the graph.
-                page.add_style_tag(content=".tippy-popper { display: none !important; }")
-                page.wait_for_timeout(800)
-                legend = graph.locator(".pf-legend").first
-                top = graph.bounding_box()
-                bottom = legend.bounding_box() if legend.count() else None
-                assert top is not None
-                height = (bottom["y"] + bottom["height"] - top["y"] + 8) if bottom else 560
-                OUT.write_bytes(
-                    page.screenshot(
-                        clip={"x": top["x"], "y": top["y"], "width": top["width"], "height": height}
-                    )
-                )
-                browser.close()
-        finally:
-            lab.terminate()
-            lab.wait(30)
+            )
+            browser.close()
     print(f"wrote {OUT}")
 
 

@@ -148,6 +148,17 @@ class AudioPreview(w.VBox):  # type: ignore[misc]
         return f"AudioPreview({self.name!r}: {_format_of(self.content_type)})"
 
 
+def _pre_box(css_class: str, name: str | None, shown: str, *, wrap: bool) -> str:
+    """A titled, scrollable ``<pre>`` box (text wraps; JSON keeps its lines)."""
+    title = f"<b>{escape(name)}</b><br>" if name else ""
+    white_space = "white-space:pre-wrap;" if wrap else ""
+    return (
+        f'<div class="{css_class}" style="font-size:12px">{title}'
+        f'<pre style="{white_space}max-height:180px;overflow:auto;margin:2px 0;'
+        f'background:#f7f9fa;padding:4px">{escape(shown)}</pre></div>'
+    )
+
+
 class TextPreview(w.HTML):  # type: ignore[misc]
     """Text in a scrollable box (cut after :data:`TEXT_LIMIT` characters)."""
 
@@ -155,12 +166,7 @@ class TextPreview(w.HTML):  # type: ignore[misc]
         self.name = name
         self.text = str(text)
         shown = self.text if len(self.text) <= TEXT_LIMIT else self.text[:TEXT_LIMIT] + "…"
-        title = f"<b>{escape(name)}</b><br>" if name else ""
-        super().__init__(
-            f'<div class="pf-preview-text" style="font-size:12px">{title}'
-            f'<pre style="white-space:pre-wrap;max-height:180px;overflow:auto;margin:2px 0;'
-            f'background:#f7f9fa;padding:4px">{escape(shown)}</pre></div>'
-        )
+        super().__init__(_pre_box("pf-preview-text", name, shown, wrap=True))
 
     def __repr__(self) -> str:
         return f"TextPreview({self.name!r}: {len(self.text)} chars)"
@@ -175,12 +181,7 @@ class JsonPreview(w.HTML):  # type: ignore[misc]
         text = json.dumps(value, indent=2, sort_keys=True, default=repr, ensure_ascii=False)
         self.text = text
         shown = text if len(text) <= TEXT_LIMIT else text[:TEXT_LIMIT] + "…"
-        title = f"<b>{escape(name)}</b><br>" if name else ""
-        super().__init__(
-            f'<div class="pf-preview-json" style="font-size:12px">{title}'
-            f'<pre style="max-height:180px;overflow:auto;margin:2px 0;background:#f7f9fa;'
-            f'padding:4px">{escape(shown)}</pre></div>'
-        )
+        super().__init__(_pre_box("pf-preview-json", name, shown, wrap=False))
 
     def __repr__(self) -> str:
         return f"JsonPreview({self.name!r}: {type(self.value_).__name__})"
